@@ -1,0 +1,319 @@
+"""Build plain Python data from libyaml's event stream, within hard limits.
+
+PyYAML's composer and constructor recurse once per nesting level and expand
+aliases eagerly, so hostile input can exhaust the stack or the memory before
+any check runs. Consuming the event stream with an explicit stack keeps every
+limit (depth, alias expansion, tags) enforceable at the event that breaks it,
+and lets the same pass record the line of every node when asked.
+
+Scalars resolve with the YAML 1.2 core schema (``yes`` stays a string, as in
+JSON and in the Genesys API), or with JSON's own rules for ``.json`` files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from genesys_compliance.config._pointer import escape
+
+try:  # libyaml is an order of magnitude faster; the pure parser is the same contract.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyPI wheels ship libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset({_TAG + "str", _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null"})
+_MAP_TAGS = frozenset({_TAG + "map", "!"})
+_SEQ_TAGS = frozenset({_TAG + "seq", "!"})
+_MERGE = "<<"
+
+
+class ParseProblem(Exception):  # noqa: N818 - internal control flow, never escapes config/
+    """The stream broke a rule of the format or a limit; carries the 1-based line."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds that keep a hostile file from exhausting the run."""
+
+    max_depth: int = 200
+    max_alias_nodes: int = 10_000
+
+
+@dataclass(slots=True)
+class BuiltDocument:
+    """One document of a stream: its data, first line and, on request, node lines."""
+
+    data: Any
+    line: int
+    lines: dict[str, int] | None = None
+
+
+@dataclass(slots=True)
+class _Frame:
+    container: dict[Any, Any] | list[Any]
+    pointer: str
+    start_nodes: int
+    anchor: str | None
+    line: int
+    key: Any = None
+    key_line: int = 0
+    has_key: bool = False
+    merges: list[tuple[int, Any]] = field(default_factory=list)
+    explicit_keys: set[Any] = field(default_factory=set)
+
+
+def _resolve_plain(text: str, line: int, json_mode: bool) -> Any:
+    if json_mode:
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            raise ParseProblem(line, f"not a JSON value: {text[:40]!r}") from None
+    if _NULL.match(text):
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    try:
+        if _INT10.match(text):
+            return int(text)
+        if _INT8.match(text):
+            return int(text[2:], 8)
+        if _INT16.match(text):
+            return int(text[2:], 16)
+    except ValueError:  # more digits than int() accepts (CVE-2020-10735 limit)
+        raise ParseProblem(line, "integer literal too long") from None
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+def _resolve_tagged(text: str, tag: str, line: int) -> Any:
+    if tag in ("!", _TAG + "str"):
+        return text
+    value = _resolve_plain(text, line, json_mode=False)
+    kind = tag[len(_TAG) :]
+    expected: dict[str, type | tuple[type, ...]] = {
+        "int": int,
+        "float": (int, float),
+        "bool": bool,
+        "null": type(None),
+    }
+    if not isinstance(value, expected[kind]) or (kind == "int" and isinstance(value, bool)):
+        raise ParseProblem(line, f"value {text[:40]!r} does not fit its tag !!{kind}")
+    return float(value) if kind == "float" else value
+
+
+def _check_tag(tag: str | None, allowed: frozenset[str], line: int) -> None:
+    if tag is not None and tag not in allowed:
+        shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+        raise ParseProblem(
+            line, f"unsupported tag {shown[:60]}: only plain data is allowed, nothing is constructed"
+        )
+
+
+class _Builder:
+    """Turns one event stream into documents; one instance per parse."""
+
+    def __init__(self, limits: Limits, json_mode: bool, record_lines: bool) -> None:
+        self.limits = limits
+        self.json_mode = json_mode
+        self.record = record_lines
+        self.documents: list[BuiltDocument] = []
+        self._anchors: dict[str, tuple[Any, int]] = {}
+        self._nodes = 0
+        self._expanded = 0
+        self._lines: dict[str, int] | None = None
+        self._doc_line = 1
+
+    def run(self, events: Iterator[yaml.Event]) -> None:
+        stack: list[_Frame] = []
+        root: list[Any] = []
+        for event in events:
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.ScalarEvent):
+                self._nodes += 1
+                value = self._scalar(event, line)
+                self._add(stack, root, value, line, event.anchor, self._nodes - 1, event)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                _check_tag(event.tag, _MAP_TAGS if is_map else _SEQ_TAGS, line)
+                if len(stack) >= self.limits.max_depth:
+                    raise ParseProblem(
+                        line, f"nesting deeper than {self.limits.max_depth} levels"
+                    )
+                if stack and stack[-1].has_key is False and isinstance(stack[-1].container, dict):
+                    raise ParseProblem(line, "mapping keys must be plain scalars")
+                self._nodes += 1
+                pointer = self._child_pointer(stack) if self.record else ""
+                if self.record:
+                    self._note_line(stack, pointer, line)
+                stack.append(
+                    _Frame({} if is_map else [], pointer, self._nodes - 1, event.anchor, line)
+                )
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = stack.pop()
+                if isinstance(frame.container, dict) and frame.merges:
+                    self._apply_merges(frame)
+                self._add(stack, root, frame.container, frame.line, frame.anchor,
+                          frame.start_nodes, None, already_noted=True)
+            elif isinstance(event, yaml.AliasEvent):
+                self._alias(stack, root, event, line)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                self._doc_line = line
+                self._anchors.clear()
+                self._lines = {} if self.record else None
+                root.clear()
+            elif isinstance(event, yaml.DocumentEndEvent):
+                data = root[0] if root else None
+                if self._lines is not None and "" not in self._lines:
+                    self._lines[""] = self._doc_line
+                self.documents.append(BuiltDocument(data, self._doc_line, self._lines))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _scalar(self, event: yaml.ScalarEvent, line: int) -> Any:
+        if event.tag == "!":  # the non-specific tag forces a string
+            return event.value
+        if event.tag is not None and not event.implicit[0]:
+            _check_tag(event.tag, _SCALAR_TAGS, line)
+            return _resolve_tagged(event.value, event.tag, line)
+        if event.implicit[0] and not event.style:  # '' from libyaml, None from pure Python
+            return _resolve_plain(event.value, line, self.json_mode)
+        return event.value
+
+    def _child_pointer(self, stack: list[_Frame]) -> str:
+        if not stack:
+            return ""
+        top = stack[-1]
+        if isinstance(top.container, list):
+            return f"{top.pointer}/{len(top.container)}"
+        return f"{top.pointer}/{escape(str(top.key))}"
+
+    def _note_line(self, stack: list[_Frame], pointer: str, line: int) -> None:
+        assert self._lines is not None
+        if stack and isinstance(stack[-1].container, dict):
+            line = stack[-1].key_line  # a field starts at its key, not at its value
+        self._lines.setdefault(pointer, line)
+
+    def _add(
+        self,
+        stack: list[_Frame],
+        root: list[Any],
+        value: Any,
+        line: int,
+        anchor: str | None,
+        start_nodes: int,
+        event: yaml.ScalarEvent | None,
+        *,
+        already_noted: bool = False,
+    ) -> None:
+        if anchor is not None:
+            self._anchors[anchor] = (value, self._nodes - start_nodes)
+        if not stack:
+            root.append(value)
+            return
+        top = stack[-1]
+        container = top.container
+        if isinstance(container, list):
+            if self.record and not already_noted:
+                self._note_line(stack, f"{top.pointer}/{len(container)}", line)
+            container.append(value)
+            return
+        if not top.has_key:
+            if isinstance(value, dict | list):
+                raise ParseProblem(line, "mapping keys must be plain scalars")
+            top.key, top.key_line, top.has_key = value, line, True
+            return
+        top.has_key = False
+        key = top.key
+        if key == _MERGE and not self.json_mode:
+            top.merges.append((line, value))
+            return
+        if key in top.explicit_keys:
+            raise ParseProblem(top.key_line, f"duplicate key {str(key)[:60]!r}")
+        top.explicit_keys.add(key)
+        if self.record and not already_noted:
+            self._note_line(stack, f"{top.pointer}/{escape(str(key))}", line)
+        container[key] = value
+
+    def _alias(self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent, line: int) -> None:
+        if self.json_mode:
+            raise ParseProblem(line, "aliases are not JSON")
+        found = self._anchors.get(event.anchor or "")
+        if found is None:
+            raise ParseProblem(line, f"unknown or recursive alias *{(event.anchor or '')[:60]}")
+        value, size = found
+        self._expanded += size
+        if self._expanded > self.limits.max_alias_nodes:
+            raise ParseProblem(
+                line, f"alias expansion beyond {self.limits.max_alias_nodes:,} nodes"
+            )
+        if stack and isinstance(stack[-1].container, dict) and not stack[-1].has_key:
+            raise ParseProblem(line, "mapping keys must be plain scalars")
+        pointer = self._child_pointer(stack) if self.record else ""
+        if self.record:
+            self._note_line(stack, pointer, line)
+        self._nodes += size
+        self._add(stack, root, value, line, None, self._nodes, None, already_noted=True)
+
+    @staticmethod
+    def _apply_merges(frame: _Frame) -> None:
+        assert isinstance(frame.container, dict)
+        for line, value in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            for source in sources:
+                if not isinstance(source, dict):
+                    raise ParseProblem(line, "a merge key '<<' takes a mapping or a list of them")
+                for key, item in source.items():
+                    frame.container.setdefault(key, item)
+
+
+def build_documents(
+    text: str, *, limits: Limits, json_mode: bool = False, record_lines: bool = False
+) -> tuple[list[BuiltDocument], ParseProblem | None]:
+    """Parse ``text`` into documents; stop at the first problem and say where.
+
+    Documents completed before the problem are returned, so a later syntax
+    error does not hide the findings of the documents above it.
+    """
+    builder = _Builder(limits, json_mode, record_lines)
+    try:
+        builder.run(yaml.parse(text, Loader=_Loader))
+    except ParseProblem as problem:
+        return builder.documents, problem
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = " ".join(part for part in (error.context, error.problem) if part)
+        return builder.documents, ParseProblem(line, f"YAML syntax: {reason}")
+    except yaml.YAMLError as error:
+        return builder.documents, ParseProblem(1, f"YAML: {str(error).splitlines()[0][:200]}")
+    return builder.documents, None

@@ -1,0 +1,41 @@
+"""JSON pointers (RFC 6901): how findings name the element they are about."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def escape(token: str) -> str:
+    """Escape one reference token so ``/`` and ``~`` in keys stay unambiguous."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*parts: str | int) -> str:
+    """Join path parts into a pointer: ``pointer("spec", "widgets", 2)`` is ``/spec/widgets/2``."""
+    return "".join("/" + escape(str(part)) for part in parts)
+
+
+def join(parts: Iterable[str | int]) -> str:
+    """Like :func:`pointer`, for a path already held in a sequence."""
+    return pointer(*parts)
+
+
+def parents(ptr: str) -> Iterable[str]:
+    """Yield ``ptr`` and then each ancestor up to the root ``""``."""
+    while True:
+        yield ptr
+        if not ptr:
+            return
+        ptr = ptr[: ptr.rfind("/")]
+
+
+def dotted(ptr: str) -> str:
+    """Render a pointer for people: ``/spec/widgets/0/id`` becomes ``spec.widgets[0].id``."""
+    out: list[str] = []
+    for token in ptr.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if token.isdigit() and out:
+            out[-1] += f"[{token}]"
+        else:
+            out.append(token)
+    return ".".join(out) or "(document)"

@@ -1,0 +1,37 @@
+"""What a validation found, in a shape people and reports can read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Problem", "json_pointer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One way a payload, request or response misses the contract.
+
+    Attributes:
+        location: Where in the message: ``body``, ``query``, ``path``,
+            ``header``, ``status``, ``content-type`` or ``operation``.
+        pointer: JSON pointer inside that location (``/widgets/0/position``),
+            or the parameter name for query, path and header problems.
+        message: What is wrong, in words.
+    """
+
+    location: str
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.location}{self.pointer}" if self.pointer.startswith("/") else (
+            f"{self.location} {self.pointer}" if self.pointer else self.location
+        )
+        return f"{where}: {self.message}"
+
+
+def json_pointer(parts: Iterable[object]) -> str:
+    """Render path parts as an RFC 6901 pointer ('' for the whole document)."""
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join("/" + p for p in escaped)

@@ -1,0 +1,134 @@
+"""Rules every configuration is held to, whatever its kind.
+
+Most are reported by the engine itself (parsing, envelope, schema, waivers,
+duplicates across files) or by the org checks, so they carry no check
+function; they are here so that the catalogue, SARIF and waivers know them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from genesys_compliance.config import pointer
+from genesys_compliance.rules import Rule, Violation
+
+_SECRET_KEY = re.compile(
+    r"(secret|passw(or)?d|passphrase|token|api[-_]?key|private[-_]?key|credential)", re.I
+)
+_BEARER = re.compile(r"\bbearer\s+[a-z0-9._~+/=-]{16,}", re.I)
+_JWT = re.compile(r"\beyJ[a-zA-Z0-9_-]{5,}\.eyJ[a-zA-Z0-9_-]{5,}\.[a-zA-Z0-9_-]*")
+# ${VAR}, $VAR, env:VAR and vault:/... are references to a secret, not the secret itself.
+_REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$[A-Z_][A-Z0-9_]*|env:[\w.-]+|vault:\S+)$")
+
+
+def _engine(id: str, summary: str, explanation: str, example: str = "",  # noqa: A002
+            stage: str = "file", kind: str | None = None) -> Rule:
+    return Rule(id=id, severity="error", summary=summary, explanation=explanation,
+                example=example, kind=kind, stage=stage)  # type: ignore[arg-type]
+
+
+PARSE = _engine(
+    "config/parse",
+    "not valid YAML/JSON: syntax, encoding (UTF-8 only), duplicate keys, alias expansion beyond "
+    "10,000 nodes, nesting deeper than 200 levels, files over 5 MiB (policy: max-alias-nodes, "
+    "max-nesting-depth, max-file-bytes)",
+    "Files are parsed as plain data only: tags that would construct objects are refused, and "
+    "the limits keep a hostile file from exhausting the run. The finding points at the line "
+    "where parsing stopped.",
+)
+ENVELOPE = _engine(
+    "config/envelope",
+    "apiVersion, kind, metadata and spec are present and right; the kind is known; "
+    "metadata.name matches [a-z0-9][a-z0-9-]{0,62}",
+    "The envelope says what a document is and names its test; without it nothing else can be "
+    "checked.",
+    "apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata: {name: agent-default}\n"
+    "spec: {...}",
+)
+SCHEMA = _engine(
+    "config/schema",
+    "spec fits its kind: required fields present, types right (no coercion), no unknown fields",
+    "spec is sent to the API as written; a misspelt or mistyped field is dropped or rejected "
+    "by the org.",
+    stage="document",
+)
+SECRET = _engine(
+    "config/secret",
+    "no credential is written into a configuration (secret/password/token/apiKey keys, bearer "
+    "tokens, JWTs)",
+    "Configurations live in git; a credential there is leaked to everyone with read access. "
+    "Reference it instead (${VAR}, env:VAR) and let the pipeline inject it. The finding never "
+    "repeats the value.",
+    "configuration: {webhookToken: '${ASSIST_WEBHOOK_TOKEN}'}",
+    stage="document",
+)
+DUPLICATE_TARGET = _engine(
+    "config/duplicate-target",
+    "no two configurations target the same resource (same kind and identity)",
+    "Two files writing one resource make the result depend on apply order.",
+    stage="run",
+)
+WAIVER = _engine(
+    "config/waiver",
+    "every waiver names a known rule, gives a reason and has an expiry date not in the past",
+    "A waiver is a reviewed, dated exception; one without a reason or past its date is not.",
+    "waivers:\n  - {rule: layout/load-impact, reason: 'Wall board, reviewed by CX ops', "
+    "expires: 2027-03-31}",
+    stage="document",
+)
+DUPLICATE_MEDIA = _engine(
+    "strategy/duplicate-media",
+    "at most one routing strategy per queue and media type",
+    "The org keeps one strategy per queue and media type; a second file silently overwrites "
+    "the first.",
+    stage="run", kind="RoutingStrategy",
+)
+DUPLICATE_NAME = _engine(
+    "routing-rule/duplicate-name",
+    "routing rule names are unique within a queue",
+    "The org refuses a second rule of the same name in a queue with 409 Conflict.",
+    stage="run", kind="RoutingRule",
+)
+CAPACITY = _engine(
+    "strategy/capacity",
+    "needs the org: licences >= requiredAgents and available agents on the queue >= 80 % of "
+    "requiredAgents (policy: min-available-ratio)",
+    "A strategy planned for more agents than the org can staff routes into an empty queue.",
+    stage="org", kind="RoutingStrategy",
+)
+ORG_REFERENCE = _engine(
+    "org/reference",
+    "every queue, flow, template and user a configuration names exists in the target org",
+    "A dangling reference is accepted by some endpoints and fails at routing time.",
+    stage="org",
+)
+
+COMMON_RULES = (PARSE, ENVELOPE, SCHEMA, SECRET, DUPLICATE_TARGET, WAIVER)
+RUN_AND_ORG_RULES = (DUPLICATE_MEDIA, DUPLICATE_NAME, CAPACITY, ORG_REFERENCE)
+
+
+def find_secrets(data: Any) -> Iterator[Violation]:
+    """Credential-looking values anywhere in a document, walked iteratively.
+
+    Messages name the key and the kind of value, never the value itself.
+    """
+    stack: list[tuple[Any, str, str | None]] = [(data, "", None)]
+    while stack:
+        node, at, key = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, f"{at}{pointer(str(k))}", str(k))
+                         for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((v, f"{at}/{i}", key) for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and node.strip():
+            if key is not None and _SECRET_KEY.search(key) and not _REFERENCE.match(node.strip()):
+                yield Violation(at, f"{key[:60]!r} holds a literal credential; reference it "
+                                    "from the environment instead")
+            elif _JWT.search(node):
+                yield Violation(at, "value looks like a JWT; credentials do not belong in "
+                                    "configuration")
+            elif _BEARER.search(node):
+                yield Violation(at, "value looks like a bearer token; credentials do not "
+                                    "belong in configuration")

@@ -1,0 +1,111 @@
+"""Policy thresholds: the SPEC's italic defaults, overridable per project.
+
+A project sets them in ``[tool.genesys-compliance]`` of its ``pyproject.toml``
+with the kebab-case names below. A misspelt key is an error rather than a
+silently ignored setting: a policy that does not apply is worse than none.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from genesys_compliance.config import ParseLimits
+from genesys_compliance.errors import PolicyError
+
+_MIB = 1024 * 1024
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class Policy(BaseModel):
+    """Thresholds every rule reads; field docs name the rule that uses each."""
+
+    model_config = ConfigDict(
+        alias_generator=_kebab, populate_by_name=True, extra="forbid", frozen=True, strict=True
+    )
+
+    # config/parse
+    max_file_bytes: int = Field(5 * _MIB, gt=0)
+    max_nesting_depth: int = Field(200, ge=2)
+    max_alias_nodes: int = Field(10_000, ge=0)
+    # layout/*
+    max_grid_columns: int = Field(24, ge=1)
+    max_grid_rows: int = Field(16, ge=1)
+    max_widgets: int = Field(12, ge=0)
+    widget_types: frozenset[str] = frozenset(
+        {"queue-widget", "conversation-widget", "notes-widget", "custom-widget",
+         "contact-center-widget"}
+    )
+    widget_load: float = Field(0.15, ge=0)
+    widget_load_by_type: dict[str, float] = Field(default_factory=dict)
+    max_load_impact: float = Field(1.8, ge=0)
+    # flow/*
+    apply_targets: frozenset[str] = frozenset({"queue", "user", "team"})
+    max_wait_seconds: int = Field(3600, ge=1)
+    # strategy/capacity
+    min_available_ratio: float = Field(0.8, ge=0, le=1)
+    # trigger/*
+    max_conditions: int = Field(50, ge=1)
+    # routing-rule/*
+    max_expression_depth: int = Field(10, ge=1)
+    routing_fields: frozenset[str] = frozenset(
+        {"skill", "language", "priority", "wrapupcode", "vip_flag"}
+    )
+    # contract: endpoint path overrides per kind, e.g. {DesktopLayout = "/api/v2/..."}
+    endpoints: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lists_as_sets(cls, data: Any) -> Any:
+        """TOML has arrays, not sets; accept arrays for the set-valued thresholds."""
+        if isinstance(data, dict):
+            for key in ("widget-types", "apply-targets", "routing-fields"):
+                for name in (key, key.replace("-", "_")):
+                    if isinstance(data.get(name), list):
+                        data = {**data, name: frozenset(data[name])}
+        return data
+
+    @property
+    def parse_limits(self) -> ParseLimits:
+        """The loader's view of the ``config/parse`` bounds."""
+        return ParseLimits(
+            max_bytes=self.max_file_bytes,
+            max_depth=self.max_nesting_depth,
+            max_alias_nodes=self.max_alias_nodes,
+        )
+
+    def load_of(self, widget_type: str) -> float:
+        """The load one widget of ``widget_type`` adds to ``layout/load-impact``."""
+        return self.widget_load_by_type.get(widget_type, self.widget_load)
+
+
+def policy_from_mapping(table: dict[str, Any], *, source: str = "policy") -> Policy:
+    """Build a :class:`Policy`, turning validation errors into one readable error."""
+    try:
+        return Policy.model_validate(table)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(table)'}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        )
+        raise PolicyError(f"{source} [tool.genesys-compliance]: {problems}") from None
+
+
+def load_policy(pyproject: Path) -> Policy:
+    """Read ``[tool.genesys-compliance]`` from ``pyproject``; defaults when absent."""
+    if not pyproject.is_file():
+        return Policy()
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise PolicyError(f"{pyproject}: not valid TOML: {error}") from None
+    table = document.get("tool", {}).get("genesys-compliance", {})
+    if not isinstance(table, dict):
+        raise PolicyError(f"{pyproject}: [tool.genesys-compliance] must be a table")
+    return policy_from_mapping(table, source=str(pyproject))
