@@ -1,0 +1,75 @@
+"""JSON Schema validation against pointers into the document (Draft 2020-12)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from genesys_compliance.contract._problems import Problem, json_pointer
+
+__all__ = ["SchemaSet", "coerce_text"]
+
+_BASE_URI = "urn:genesys-compliance:openapi"
+_MAX_MESSAGE = 300
+_INTEGER = re.compile(r"[+-]?\d+")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+class SchemaSet:
+    """Validators for the schemas of one document, compiled on first use."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        resource: Resource[Any] = Resource(contents=document, specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._lock = threading.Lock()
+
+    def problems(self, pointer: str, instance: Any, location: str) -> list[Problem]:
+        """Validate ``instance`` against the schema at ``pointer``; list what is wrong."""
+        validator = self._validator(pointer)
+        errors = sorted(validator.iter_errors(instance), key=lambda e: json_pointer(e.absolute_path))
+        return [
+            Problem(location, json_pointer(error.absolute_path), _shorten(error.message))
+            for error in errors
+        ]
+
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        with self._lock:
+            found = self._validators.get(pointer)
+            if found is None:
+                schema = {"$ref": f"{_BASE_URI}#{pointer}"}
+                found = Draft202012Validator(schema, registry=self._registry)
+                self._validators[pointer] = found
+            return found
+
+
+def coerce_text(values: list[str], schema: Mapping[str, Any]) -> Any:
+    """Turn the text of a query, path or header value into what its schema types.
+
+    A value that does not parse stays text, so the schema reports it as the
+    wrong type instead of this function guessing.
+    """
+    kind = schema.get("type")
+    if kind == "array":
+        items = schema.get("items", {})
+        return [coerce_text([v], items) for v in values]
+    text = values[-1]
+    if kind == "integer" and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER.fullmatch(text):
+        return float(text)
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= _MAX_MESSAGE:
+        return message
+    return message[: _MAX_MESSAGE - 1] + "…"

@@ -1,0 +1,220 @@
+"""pytest glue: options, fixtures that hand out configurations, and the report hooks.
+
+Loaded for every pytest run in an environment where the package is installed,
+so importing it must stay cheap and it must stay quiet when no suite asks for
+configurations: files are read on the first request only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from genesys_compliance.config import SourceFile
+    from genesys_compliance.engine import Entry, Run
+    from genesys_compliance.rules import Finding, Policy, Registry
+
+_FINDINGS = pytest.StashKey[list["Finding"]]()
+_STATE = "genesys_compliance_state"
+FILE_FIXTURE = "gc_config_file"
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Declare the plugin's own hooks (``pytest_gc_*``)."""
+    from genesys_compliance import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """One option group, every option prefixed ``--gc-``."""
+    group = parser.getgroup("genesys-compliance", "Genesys Cloud configuration compliance")
+    group.addoption("--gc-config-dir", action="append", dest="gc_config_dirs", default=None,
+                    metavar="DIR", help="folder of configuration files (repeatable; default: "
+                    "ini gc_config_dirs, else fixtures/configs)")
+    group.addoption("--gc-strict", action="store_true", dest="gc_strict", default=False,
+                    help="warnings fail their configuration's test too")
+    group.addoption("--gc-sarif", dest="gc_sarif", default=None, metavar="PATH",
+                    help="write every finding of the run as SARIF 2.1.0 to PATH")
+    parser.addini("gc_config_dirs", type="paths", default=[],
+                  help="folders of configuration files, relative to the ini file")
+
+
+class GcState:
+    """Per-process state: the policy, the registry and, once asked for, the run."""
+
+    def __init__(self, config: pytest.Config, policy: Policy, registry: Registry) -> None:
+        self.config = config
+        self.policy = policy
+        self.registry = registry
+        self.strict: bool = config.getoption("gc_strict")
+        self.collected: dict[tuple[Any, ...], Finding] = {}
+        self.checked = 0
+        self._run: Run | None = None
+
+    @property
+    def directories(self) -> list[Path]:
+        """Configured folders: command line (from the invocation dir), ini, or the default."""
+        given: list[str] | None = self.config.getoption("gc_config_dirs")
+        if given:
+            base = self.config.invocation_params.dir
+            return [(base / d).resolve() for d in given]
+        from_ini: list[Path] = self.config.getini("gc_config_dirs")
+        return from_ini or [self.config.rootpath / "fixtures" / "configs"]
+
+    @property
+    def run(self) -> Run:
+        """Read every configuration once per process, on first use."""
+        if self._run is None:
+            from genesys_compliance.engine import load_run
+            from genesys_compliance.rules import RuleContext
+
+            missing = [str(d) for d in self.directories if not d.is_dir()]
+            if missing:
+                raise pytest.UsageError(
+                    f"genesys-compliance: configuration folder not found: {', '.join(missing)} "
+                    "(set --gc-config-dir or gc_config_dirs)"
+                )
+            self._run = load_run(
+                self.directories,
+                self.config.rootpath,
+                registry=self.registry,
+                context=RuleContext(policy=self.policy, today=date.today()),
+            )
+        return self._run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Gather findings where reports end up: the controller under xdist, else here."""
+        raw = getattr(report, "gc_findings", None)
+        if raw is None:
+            return
+        from genesys_compliance.rules import Finding
+
+        self.checked += 1
+        for item in raw:
+            finding = Finding.from_dict(item)
+            self.collected.setdefault(tuple(item.values()), finding)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write the SARIF log once, from the controller (or the only process)."""
+        target = self.config.getoption("gc_sarif")
+        if not target or _is_worker(self.config):
+            return
+        from genesys_compliance.reporting import write_sarif
+
+        path = Path(self.config.invocation_params.dir, target)
+        write_sarif(path, self.findings(), self.registry, self.config.rootpath)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Summarise findings by rule and by file, and list the ones that did not fail."""
+        if _is_worker(self.config) or not self.checked:
+            return
+        from genesys_compliance.reporting import summary_lines
+
+        terminalreporter.section("genesys-compliance findings")
+        terminalreporter.write_line(f"{self.checked} configuration check(s)")
+        for line in summary_lines(self.findings(), strict=self.strict):
+            terminalreporter.write_line(line)
+        target = self.config.getoption("gc_sarif")
+        if target:
+            terminalreporter.write_line(f"SARIF written to {target}")
+
+    def findings(self) -> list[Finding]:
+        """Every finding reported by a test of this run, in report order."""
+        return sorted(self.collected.values(), key=lambda f: f.sort_key())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Read the policy and the registry eagerly: a broken policy is a usage error."""
+    from genesys_compliance.errors import PolicyError
+    from genesys_compliance.kinds import builtin_registry
+    from genesys_compliance.rules import load_policy
+
+    try:
+        policy = load_policy(config.rootpath / "pyproject.toml")
+        registry = builtin_registry()
+        config.hook.pytest_gc_register_rules(registry=registry, config=config)
+    except PolicyError as error:
+        raise pytest.UsageError(f"genesys-compliance: {error}") from None
+    config.pluginmanager.register(GcState(config, policy, registry), _STATE)
+
+
+def _state(config: pytest.Config) -> GcState:
+    state = config.pluginmanager.get_plugin(_STATE)
+    assert isinstance(state, GcState)
+    return state
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize kind fixtures (``desktop_layout``...) with every configuration of the kind."""
+    from genesys_compliance.kinds import KINDS
+
+    names = set(metafunc.fixturenames)
+    wanted = [kind for kind in KINDS.values() if kind.fixture in names]
+    if not wanted and FILE_FIXTURE not in names:
+        return
+    run = _state(metafunc.config).run
+    for kind in wanted:
+        entries = run.by_kind(kind.name)
+        metafunc.parametrize(kind.fixture, entries, ids=[e.id for e in entries])
+    if FILE_FIXTURE in names:
+        metafunc.parametrize(FILE_FIXTURE, run.files, ids=[f.label for f in run.files])
+
+
+def _failure_text(subject: str, findings: list[Finding], strict: bool) -> str:
+    failing = sum(1 for f in findings if f.fails(strict=strict))
+    head = f"{subject}: {failing} finding(s) fail this configuration"
+    return "\n".join([head, *(f"  {f.render()}" for f in findings)])
+
+
+@pytest.fixture
+def gc_assert_complies(request: pytest.FixtureRequest) -> Callable[[Entry | SourceFile], None]:
+    """Check a configuration (or a file) and fail the test, listing every finding, if it fails.
+
+    Warnings fail only under ``--gc-strict``; waived findings never fail. The
+    findings travel with the test report, so the SARIF file and the summary
+    cover xdist workers too.
+    """
+    from genesys_compliance.engine import Entry
+
+    state = _state(request.config)
+
+    def check(subject: Entry | SourceFile) -> None:
+        run = state.run
+        if isinstance(subject, Entry):
+            findings, name, kind = run.check(subject), subject.id, subject.kind.name
+        else:
+            findings = sorted(run.file_findings.get(subject.relpath, []),
+                              key=lambda f: f.sort_key())
+            name, kind = subject.label, "file"
+        request.node.stash[_FINDINGS] = findings
+        if request.config.getoption("allure_report_dir", None):
+            from genesys_compliance.reporting.allure import label_configuration
+
+            label_configuration(kind, request.node.module.__name__, findings)
+        if any(f.fails(strict=state.strict) for f in findings):
+            pytest.fail(_failure_text(name, findings, state.strict), pytrace=False)
+
+    return check
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Any:
+    """Attach the test's findings to its report; xdist ships report attributes to the controller."""
+    report = yield
+    if call.when == "call":
+        findings = item.stash.get(_FINDINGS, None)
+        if findings is not None:
+            report.gc_findings = [f.to_dict() for f in findings]
+    return report
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")

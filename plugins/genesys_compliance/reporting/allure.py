@@ -1,0 +1,28 @@
+"""Allure labels and attachments for a checked configuration.
+
+Only this module imports allure; the plugin calls it when ``--alluredir`` is
+given, so runs without Allure pay nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import allure
+
+from genesys_compliance.rules import Finding
+
+
+def label_configuration(kind: str, suite: str, findings: Sequence[Finding]) -> None:
+    """epic = kind, feature = suite, one story per rule found, findings attached as JSON."""
+    allure.dynamic.epic(kind)
+    allure.dynamic.feature(suite)
+    for rule_id in sorted({f.rule_id for f in findings}):
+        allure.dynamic.story(rule_id)
+    if findings:
+        allure.attach(
+            json.dumps([f.to_dict() for f in findings], indent=2),
+            name="findings",
+            attachment_type=allure.attachment_type.JSON,
+        )
