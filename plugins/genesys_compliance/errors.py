@@ -20,8 +20,10 @@ it: no client secret or bearer token ever reaches ``str()`` or ``repr()``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 class GenesysComplianceError(Exception):

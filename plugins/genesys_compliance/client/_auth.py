@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from genesys_compliance.client._clock import Clock
-from genesys_compliance.client._redact import Secret
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from genesys_compliance.client._clock import Clock
+    from genesys_compliance.client._redact import Secret
 
 __all__ = ["IssuedToken", "TokenManager"]
 

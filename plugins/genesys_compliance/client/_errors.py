@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from genesys_compliance.client._redact import redact, redact_json
 from genesys_compliance.client._retry import parse_retry_after
@@ -17,6 +15,9 @@ from genesys_compliance.errors import (
     NotFoundError,
     RateLimitedError,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["error_from_response"]
 
@@ -34,6 +35,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
     """Read the Genesys (or OAuth) error body of ``response`` into an :class:`ApiError`."""
     body = _json(response)
     status = response.status_code
+    code: str | None
     if "error" in body and "code" not in body:  # RFC 6749 5.2 body from the token endpoint
         code = str(body["error"])
         message = str(body.get("error_description") or body.get("description") or code)
@@ -41,7 +43,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
         code = str(body["code"]) if body.get("code") is not None else None
         message = str(body.get("message") or _reason(status))
     details = body.get("details")
-    correlation = response.headers.get("inin-correlation-id") or body.get("contextId")
+    correlation: Any = response.headers.get("inin-correlation-id") or body.get("contextId")
     request = response.request
     kwargs: dict[str, Any] = {
         "status": status,

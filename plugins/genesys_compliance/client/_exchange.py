@@ -5,13 +5,15 @@ from __future__ import annotations
 import collections
 import json
 import threading
-from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from genesys_compliance.client._redact import redact, redact_headers, redact_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
 
 __all__ = ["Exchange", "ExchangeLog", "record_exchange"]
 
@@ -74,7 +76,9 @@ class Exchange:
             return request, None
         response = httpx.Response(
             self.status,
-            headers=[(k, v) for k, v in self.response_headers.items() if k.lower() != "content-length"],
+            headers=[
+                (k, v) for k, v in self.response_headers.items() if k.lower() != "content-length"
+            ],
             content=(self.response_body or "").encode("utf-8"),
             request=request,
         )
@@ -129,14 +133,18 @@ def record_exchange(
         request_headers=redact_headers(request.headers.multi_items()),
         request_body=_body_text(request.headers.get("content-type"), _content(request)),
         status=response.status_code if response is not None else None,
-        response_headers=redact_headers(response.headers.multi_items()) if response is not None else {},
+        response_headers=redact_headers(response.headers.multi_items())
+        if response is not None
+        else {},
         response_body=(
             _body_text(response.headers.get("content-type"), response.content)
             if response is not None
             else None
         ),
         error=redact(f"{type(error).__name__}: {error}") if error is not None else None,
-        correlation_id=response.headers.get("inin-correlation-id") if response is not None else None,
+        correlation_id=response.headers.get("inin-correlation-id")
+        if response is not None
+        else None,
         elapsed=elapsed,
     )
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import collections
 import threading
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
-from genesys_compliance.client._clock import Clock
+    from genesys_compliance.client._clock import Clock
 
 __all__ = ["RateLimiter"]
 

@@ -82,8 +82,6 @@ class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        if isinstance(value, Secret):
-            value = value.reveal()
         self._value = value
         _REMEMBERED.add(value)
 
@@ -139,7 +137,11 @@ def redact_json(value: Any) -> Any:
     """Copy a JSON value, masking fields named like credentials and credential-shaped strings."""
     if isinstance(value, Mapping):
         return {
-            k: (MASK if isinstance(v, str) and v and _SENSITIVE_KEY.search(str(k)) else redact_json(v))
+            k: (
+                MASK
+                if isinstance(v, str) and v and _SENSITIVE_KEY.search(str(k))
+                else redact_json(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["REGIONS", "Region", "resolve_region"]
+__all__ = ["REGIONS", "Region", "all_regions", "resolve_region"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,12 @@ REGIONS: tuple[Region, ...] = (
     Region("ap-southeast-1", "apse1.pure.cloud"),
     Region("ap-southeast-2", "mypurecloud.com.au"),
 )
+
+
+def all_regions() -> tuple[Region, ...]:
+    """The 18 public regions."""
+    return REGIONS
+
 
 _BY_KEY = {key: r for r in REGIONS for key in (r.name, r.domain)}
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import email.utils
-import random
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import random
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 

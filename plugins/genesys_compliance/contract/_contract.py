@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
-
-import httpx
 
 from genesys_compliance.contract._document import base_document, kind_prefixes, relocate
 from genesys_compliance.contract._operations import (
@@ -18,6 +15,11 @@ from genesys_compliance.contract._operations import (
 )
 from genesys_compliance.contract._problems import Problem
 from genesys_compliance.contract._schemas import SchemaSet, coerce_text
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import httpx
 
 __all__ = ["Contract", "load_contract"]
 
@@ -248,5 +250,8 @@ def _parse(media: str, content: bytes) -> tuple[Any, str | None]:
         try:
             return json.loads(text), None
         except json.JSONDecodeError as exc:
-            return None, f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            return (
+                None,
+                f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            )
     return None, f"cannot read a {media} body"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from genesys_compliance.errors import PolicyError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["DOCUMENT_NAME", "base_document", "relocate"]
 

@@ -169,7 +169,9 @@ def build_operations(document: Mapping[str, Any]) -> tuple[Operation, ...]:
             op = item[method]
             op_pointer = f"{item_pointer}/{method}"
             params = _parameters(document, shared, f"{item_pointer}/parameters")
-            params.update(_parameters(document, op.get("parameters", []), f"{op_pointer}/parameters"))
+            params.update(
+                _parameters(document, op.get("parameters", []), f"{op_pointer}/parameters")
+            )
             security = op.get("security", default_security)
             scopes = tuple(s for req in security for v in req.values() for s in v)
             uses_bearer = any("PureCloudOAuth" in req for req in security)
@@ -186,7 +188,9 @@ def build_operations(document: Mapping[str, Any]) -> tuple[Operation, ...]:
                     or bool(op.get("x-genesys-idempotent", False)),
                     parameters=tuple(params.values()),
                     body=_body(document, op.get("requestBody"), f"{op_pointer}/requestBody"),
-                    responses=_responses(document, op.get("responses", {}), f"{op_pointer}/responses"),
+                    responses=_responses(
+                        document, op.get("responses", {}), f"{op_pointer}/responses"
+                    ),
                     _pattern=_compile(path),
                 )
             )
@@ -216,7 +220,9 @@ def _parameters(
     found: dict[tuple[str, str], Parameter] = {}
     for index, entry in enumerate(entries):
         param, param_pointer = resolve(document, entry, f"{pointer}/{index}")
-        schema, schema_pointer = resolve(document, param.get("schema", {}), f"{param_pointer}/schema")
+        schema, schema_pointer = resolve(
+            document, param.get("schema", {}), f"{param_pointer}/schema"
+        )
         location = param["in"]
         name = param["name"]
         found[(location, name.lower() if location == "header" else name)] = Parameter(
@@ -254,8 +260,12 @@ def _responses(
             header, header_pointer = resolve(
                 document, header_entry, response_pointer + json_pointer(["headers", name])
             )
-            schema, schema_pointer = resolve(document, header.get("schema", {}), f"{header_pointer}/schema")
-            headers.append(HeaderSpec(name, bool(header.get("required", False)), schema_pointer, schema))
+            schema, schema_pointer = resolve(
+                document, header.get("schema", {}), f"{header_pointer}/schema"
+            )
+            headers.append(
+                HeaderSpec(name, bool(header.get("required", False)), schema_pointer, schema)
+            )
         media = {
             media_type: response_pointer + json_pointer(["content", media_type, "schema"])
             for media_type in response.get("content", {})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["Problem", "json_pointer"]
 
@@ -25,8 +28,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.location}{self.pointer}" if self.pointer.startswith("/") else (
-            f"{self.location} {self.pointer}" if self.pointer else self.location
+        where = (
+            f"{self.location}{self.pointer}"
+            if self.pointer.startswith("/")
+            else (f"{self.location} {self.pointer}" if self.pointer else self.location)
         )
         return f"{where}: {self.message}"
 

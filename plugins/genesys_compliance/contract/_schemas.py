@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from genesys_compliance.contract._problems import Problem, json_pointer
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["SchemaSet", "coerce_text"]
 
@@ -25,7 +27,7 @@ class SchemaSet:
     """Validators for the schemas of one document, compiled on first use."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
-        resource: Resource[Any] = Resource(contents=document, specification=DRAFT202012)
+        resource: Resource[Any] = DRAFT202012.create_resource(document)
         self._registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
         self._lock = threading.Lock()
@@ -33,7 +35,9 @@ class SchemaSet:
     def problems(self, pointer: str, instance: Any, location: str) -> list[Problem]:
         """Validate ``instance`` against the schema at ``pointer``; list what is wrong."""
         validator = self._validator(pointer)
-        errors = sorted(validator.iter_errors(instance), key=lambda e: json_pointer(e.absolute_path))
+        errors = sorted(
+            validator.iter_errors(instance), key=lambda e: json_pointer(e.absolute_path)
+        )
         return [
             Problem(location, json_pointer(error.absolute_path), _shorten(error.message))
             for error in errors

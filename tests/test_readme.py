@@ -1,0 +1,30 @@
+"""The README is documentation users copy from: keep its generated parts true."""
+
+from pathlib import Path
+
+from genesys_compliance import Policy, builtin_registry
+from genesys_compliance.reporting import replace_catalogue
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_rule_catalogue_matches_the_registry():
+    text = README.read_text(encoding="utf-8")
+    assert replace_catalogue(text, builtin_registry()) == text, (
+        "README catalogue is stale: run `genesys-compliance rules --update README.md`"
+    )
+
+
+def test_every_policy_key_is_documented():
+    text = README.read_text(encoding="utf-8")
+    for name, field in Policy.model_fields.items():
+        assert f"`{field.alias or name}`" in text, f"policy key {field.alias} missing from README"
+
+
+def test_readme_starts_with_the_install_and_test_commands():
+    blocks = README.read_text(encoding="utf-8").split("```bash\n")
+    assert blocks[1].startswith('python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"')
+    assert blocks[2].strip().startswith("pytest -n auto")
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install --quiet -e ".[test]"' in ci
+    assert "python -m pytest -n auto" in ci
