@@ -14,9 +14,12 @@ from typing import Any
 from genesys_compliance.config import pointer
 from genesys_compliance.rules import Rule, Violation
 
-_SECRET_KEY = re.compile(
-    r"(secret|passw(or)?d|passphrase|token|api[-_]?key|private[-_]?key|credential)", re.I
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_SECRET_LAST_WORDS = frozenset(
+    {"secret", "password", "passwd", "passphrase", "token", "credential", "credentials", "pat"}
 )
+_SECRET_KEY_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"),
+                               ("client", "secret"), ("signing", "key")})
 _BEARER = re.compile(r"\bbearer\s+[a-z0-9._~+/=-]{16,}", re.I)
 _JWT = re.compile(r"\beyJ[a-zA-Z0-9_-]{5,}\.eyJ[a-zA-Z0-9_-]{5,}\.[a-zA-Z0-9_-]*")
 # ${VAR}, $VAR, env:VAR and vault:/... are references to a secret, not the secret itself.
@@ -109,26 +112,69 @@ COMMON_RULES = (PARSE, ENVELOPE, SCHEMA, SECRET, DUPLICATE_TARGET, WAIVER)
 RUN_AND_ORG_RULES = (DUPLICATE_MEDIA, DUPLICATE_NAME, CAPACITY, ORG_REFERENCE)
 
 
+def _pointer_of(path: tuple[Any, ...]) -> str:
+    """Unfold the ``(parent, token)`` chain built while walking into a pointer."""
+    tokens: list[str] = []
+    while path:
+        path, token = path
+        tokens.append(str(token))
+    return pointer(*reversed(tokens))
+
+
+def secret_key(key: str) -> bool:
+    """Whether a key names a credential: its last word does (``webhookToken``, ``api_key``).
+
+    Judging the last word keeps ``maxTokens`` or ``passwordMinLength`` (settings
+    about credentials) and ``secretName`` (a reference to one) out.
+    """
+    words = [w.lower() for w in _WORDS.findall(key)]
+    if not words:
+        return False
+    return words[-1] in _SECRET_LAST_WORDS or tuple(words[-2:]) in _SECRET_KEY_PAIRS
+
+
+def _looks_like_secret(key: str | None, value: Any) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if key is not None and secret_key(key):
+            return f"{key[:60]!r} holds a literal credential; reference it from the environment instead"
+        return None
+    if not isinstance(value, str):
+        return None
+    stripped = value.strip()
+    if not stripped:
+        return None
+    if key is not None and secret_key(key) and not _REFERENCE.match(stripped):
+        return f"{key[:60]!r} holds a literal credential; reference it from the environment instead"
+    if "eyJ" in value and _JWT.search(value):
+        return "value looks like a JWT; credentials do not belong in configuration"
+    if len(value) > 20 and _BEARER.search(value):
+        return "value looks like a bearer token; credentials do not belong in configuration"
+    return None
+
+
 def find_secrets(data: Any) -> Iterator[Violation]:
     """Credential-looking values anywhere in a document, walked iteratively.
 
     Messages name the key and the kind of value, never the value itself.
+    Paths are kept as ``(parent, token)`` chains and turned into pointers only
+    for a hit: nearly every value is innocent, and most documents have none.
     """
-    stack: list[tuple[Any, str, str | None]] = [(data, "", None)]
+    stack: list[tuple[Any, tuple[Any, ...], str | None]] = [(data, (), None)]
     while stack:
-        node, at, key = stack.pop()
+        node, path, key = stack.pop()
         if isinstance(node, dict):
-            stack.extend((v, f"{at}{pointer(str(k))}", str(k))
-                         for k, v in reversed(list(node.items())))
+            named = node.get("key", node.get("name"))
+            if isinstance(named, str) and "value" in node and secret_key(named):
+                # {key: webhook_secret, value: ...}: the credential's name is data, not a key
+                message = _looks_like_secret(named, node["value"])
+                if message is not None:
+                    yield Violation(_pointer_of((path, "value")),
+                                    message)
+                    node = {k: v for k, v in node.items() if k != "value"}
+            stack.extend((v, (path, k), str(k)) for k, v in reversed(node.items()))
         elif isinstance(node, list):
-            stack.extend((v, f"{at}/{i}", key) for i, v in reversed(list(enumerate(node))))
-        elif isinstance(node, str) and node.strip():
-            if key is not None and _SECRET_KEY.search(key) and not _REFERENCE.match(node.strip()):
-                yield Violation(at, f"{key[:60]!r} holds a literal credential; reference it "
-                                    "from the environment instead")
-            elif _JWT.search(node):
-                yield Violation(at, "value looks like a JWT; credentials do not belong in "
-                                    "configuration")
-            elif _BEARER.search(node):
-                yield Violation(at, "value looks like a bearer token; credentials do not "
-                                    "belong in configuration")
+            stack.extend((v, (path, i), key) for i, v in reversed(list(enumerate(node))))
+        else:
+            message = _looks_like_secret(key, node)
+            if message is not None:
+                yield Violation(_pointer_of(path), message)

@@ -149,7 +149,7 @@ def matrix(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
             yield Violation(f"{at}/key", f"matrix entry {param[:60]!r}: key must be a "
                                          "non-empty string")
             continue
-        if isinstance(value, dict | list):
+        if value is None or isinstance(value, dict | list):
             yield Violation(f"{at}/value", f"matrix entry {param[:60]!r}: value must be a "
                                            "scalar (string, number, boolean)")
         if key in seen:

@@ -86,7 +86,7 @@ def placed(layout: Layout) -> Iterator[tuple[int, Widget, int, int, int, int]]:
             continue
         values = (p.x, p.y, p.width, p.height)
         if all(_is_int(v) for v in values):
-            x, y, w, h = (int(v) for v in values)  # type: ignore[arg-type] # ints by _is_int
+            x, y, w, h = (int(v) for v in values)  # ints, by _is_int
             if x >= 0 and y >= 0 and w >= 1 and h >= 1:
                 yield index, widget, x, y, w, h
 
@@ -174,7 +174,7 @@ def position(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
                 yield Violation(_at(index, "position", name),
                                 f"widget {widget.id!r}: position.{name} must be an integer, "
                                 f"not {type(value).__name__}")
-            elif int(value) < minimum:  # type: ignore[arg-type] # an int by _is_int
+            elif int(value) < minimum:  # an int, by _is_int
                 yield Violation(_at(index, "position", name),
                                 f"widget {widget.id!r}: position.{name} is {value}; "
                                 f"it must be >= {minimum}")
