@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 _FINDINGS = pytest.StashKey[list["Finding"]]()
 _STATE = "genesys_compliance_state"
 FILE_FIXTURE = "gc_config_file"
+ANY_FIXTURE = "gc_configuration"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -67,6 +68,14 @@ class GcState:
         from_ini: list[Path] = self.config.getini("gc_config_dirs")
         return from_ini or [self.config.rootpath / "fixtures" / "configs"]
 
+    def directory_problem(self) -> str | None:
+        """Name every configured folder that is missing; ``None`` when all exist."""
+        missing = [str(d) for d in self.directories if not d.is_dir()]
+        if not missing:
+            return None
+        return (f"genesys-compliance: configuration folder not found: {', '.join(missing)} "
+                "(set --gc-config-dir or gc_config_dirs)")
+
     @property
     def run(self) -> Run:
         """Read every configuration once per process, on first use."""
@@ -74,12 +83,9 @@ class GcState:
             from genesys_compliance.engine import load_run
             from genesys_compliance.rules import RuleContext
 
-            missing = [str(d) for d in self.directories if not d.is_dir()]
-            if missing:
-                raise pytest.UsageError(
-                    f"genesys-compliance: configuration folder not found: {', '.join(missing)} "
-                    "(set --gc-config-dir or gc_config_dirs)"
-                )
+            problem = self.directory_problem()
+            if problem is not None:
+                raise pytest.UsageError(problem)
             self._run = load_run(
                 self.directories,
                 self.config.rootpath,
@@ -141,13 +147,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.hook.pytest_gc_register_rules(registry=registry, config=config)
     except PolicyError as error:
         raise pytest.UsageError(f"genesys-compliance: {error}") from None
-    config.pluginmanager.register(GcState(config, policy, registry), _STATE)
+    state = GcState(config, policy, registry)
+    if config.getoption("gc_config_dirs") or config.getini("gc_config_dirs"):
+        # Folders named on purpose are checked now: raised later, during collection, the
+        # usage error would surface as a collection error with a traceback in every suite.
+        problem = state.directory_problem()
+        if problem is not None:
+            raise pytest.UsageError(problem)
+    config.pluginmanager.register(state, _STATE)
 
 
-def _state(config: pytest.Config) -> GcState:
+def gc_state(config: pytest.Config) -> GcState:
+    """The plugin's per-process state (policy, registry, the run); for sibling glue modules."""
     state = config.pluginmanager.get_plugin(_STATE)
     assert isinstance(state, GcState)
     return state
+
+
+_state = gc_state
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -156,14 +173,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     names = set(metafunc.fixturenames)
     wanted = [kind for kind in KINDS.values() if kind.fixture in names]
-    if not wanted and FILE_FIXTURE not in names:
+    if not wanted and not names & {FILE_FIXTURE, ANY_FIXTURE}:
         return
-    run = _state(metafunc.config).run
+    state = _state(metafunc.config)
+    problem = state.directory_problem()
+    if problem is not None:  # the default folder is missing: say so, without a traceback
+        pytest.fail(problem, pytrace=False)
+    run = state.run
     for kind in wanted:
         entries = run.by_kind(kind.name)
         metafunc.parametrize(kind.fixture, entries, ids=[e.id for e in entries])
     if FILE_FIXTURE in names:
         metafunc.parametrize(FILE_FIXTURE, run.files, ids=[f.label for f in run.files])
+    if ANY_FIXTURE in names:
+        metafunc.parametrize(ANY_FIXTURE, run.entries, ids=[e.id for e in run.entries])
 
 
 def _failure_text(subject: str, findings: list[Finding], strict: bool) -> str:
@@ -187,20 +210,38 @@ def gc_assert_complies(request: pytest.FixtureRequest) -> Callable[[Entry | Sour
     def check(subject: Entry | SourceFile) -> None:
         run = state.run
         if isinstance(subject, Entry):
-            findings, name, kind = run.check(subject), subject.id, subject.kind.name
+            report_findings(request, subject.id, subject.kind.name, run.check(subject))
         else:
             findings = sorted(run.file_findings.get(subject.relpath, []),
                               key=lambda f: f.sort_key())
-            name, kind = subject.label, "file"
-        request.node.stash[_FINDINGS] = findings
-        if request.config.getoption("allure_report_dir", None):
-            from genesys_compliance.reporting.allure import label_configuration
-
-            label_configuration(kind, request.node.module.__name__, findings)
-        if any(f.fails(strict=state.strict) for f in findings):
-            pytest.fail(_failure_text(name, findings, state.strict), pytrace=False)
+            report_findings(request, subject.label, "file", findings)
 
     return check
+
+
+def report_findings(
+    request: pytest.FixtureRequest, subject: str, kind: str, findings: list[Finding]
+) -> None:
+    """Record a test's findings for the reports and fail the test if any of them fails.
+
+    Every check fixture ends here, so all stages report the same way: the
+    failure lists every finding, the report carries them to SARIF and the
+    summary (from xdist workers too), and Allure gets its labels.
+    """
+    state = _state(request.config)
+    request.node.stash[_FINDINGS] = [*request.node.stash.get(_FINDINGS, []), *findings]
+    if request.config.getoption("allure_report_dir", None):
+        from genesys_compliance.reporting.allure import label_configuration
+
+        label_configuration(kind, request.node.module.__name__, findings)
+    if any(f.fails(strict=state.strict) for f in findings):
+        pytest.fail(_failure_text(subject, findings, state.strict), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def gc_run(pytestconfig: pytest.Config) -> Run:
+    """Every configuration of this run, loaded and prepared once per process."""
+    return _state(pytestconfig).run
 
 
 @pytest.hookimpl(wrapper=True)

@@ -21,8 +21,6 @@ from typing import Any
 
 import yaml
 
-from genesys_compliance.config._pointer import escape
-
 try:  # libyaml is an order of magnitude faster; the pure parser is the same contract.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - PyPI wheels ship libyaml
@@ -63,18 +61,54 @@ class Limits:
 
 
 @dataclass(slots=True)
+class LineTree:
+    """Where a container starts, and where each of its children starts.
+
+    Lines are kept in a tree shaped like the data rather than under each node's
+    pointer: a pointer is as long as its node is deep, so a flat table of them
+    grows with depth times size (a 5 MiB file nested 200 deep took over a GiB).
+    A scalar child is just its line; an aliased node is the line of the alias.
+    """
+
+    line: int
+    children: dict[str, int | LineTree] | list[int | LineTree]
+
+
+def line_at(lines: int | LineTree | None, ptr: str, default: int) -> int:
+    """Line of the element at ``ptr``, or of its nearest ancestor with a known line."""
+    if lines is None:
+        return default
+    found = lines if isinstance(lines, int) else lines.line
+    node: int | LineTree | None = lines
+    for token in ptr.split("/")[1:]:
+        if not isinstance(node, LineTree):
+            break
+        key = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node.children, dict):
+            node = node.children.get(key)
+        elif key.isascii() and key.isdigit() and int(key) < len(node.children):
+            node = node.children[int(key)]
+        else:
+            node = None
+        if node is None:
+            break
+        found = node if isinstance(node, int) else node.line
+    return found
+
+
+@dataclass(slots=True)
 class BuiltDocument:
     """One document of a stream: its data, first line and, on request, node lines."""
 
     data: Any
     line: int
-    lines: dict[str, int] | None = None
+    lines: int | LineTree | None = None
 
 
 @dataclass(slots=True)
 class _Frame:
     container: dict[Any, Any] | list[Any]
-    pointer: str
+    lines: LineTree | None
     start_nodes: int
     anchor: str | None
     line: int
@@ -85,12 +119,21 @@ class _Frame:
     explicit_keys: set[Any] = field(default_factory=set)
 
 
+def _reject_constant(name: str) -> Any:
+    """Python's json takes NaN and Infinity; JSON (RFC 8259) and the Genesys API do not."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _resolve_plain(text: str, line: int, json_mode: bool) -> Any:
     if json_mode:
         try:
-            return json.loads(text)
-        except (ValueError, RecursionError):
-            raise ParseProblem(line, f"not a JSON value: {text[:40]!r}") from None
+            return json.loads(text, parse_constant=_reject_constant)
+        except (json.JSONDecodeError, RecursionError):
+            pass
+        except ValueError:  # NaN/Infinity, or more digits than int() accepts (CVE-2020-10735)
+            if _INT10.match(text):
+                raise ParseProblem(line, "integer literal too long") from None
+        raise ParseProblem(line, f"not a JSON value: {text[:40]!r}")
     if _NULL.match(text):
         return None
     if text in _TRUE:
@@ -150,7 +193,7 @@ class _Builder:
         self._anchors: dict[str, tuple[Any, int]] = {}
         self._nodes = 0
         self._expanded = 0
-        self._lines: dict[str, int] | None = None
+        self._lines: int | LineTree | None = None
         self._doc_line = 1
 
     def run(self, events: Iterator[yaml.Event]) -> None:
@@ -172,11 +215,12 @@ class _Builder:
                 if stack and stack[-1].has_key is False and isinstance(stack[-1].container, dict):
                     raise ParseProblem(line, "mapping keys must be plain scalars")
                 self._nodes += 1
-                pointer = self._child_pointer(stack) if self.record else ""
+                lines = None
                 if self.record:
-                    self._note_line(stack, pointer, line)
+                    lines = LineTree(self._child_line(stack, line), {} if is_map else [])
+                    self._note_line(stack, lines)
                 stack.append(
-                    _Frame({} if is_map else [], pointer, self._nodes - 1, event.anchor, line)
+                    _Frame({} if is_map else [], lines, self._nodes - 1, event.anchor, line)
                 )
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 frame = stack.pop()
@@ -189,12 +233,10 @@ class _Builder:
             elif isinstance(event, yaml.DocumentStartEvent):
                 self._doc_line = line
                 self._anchors.clear()
-                self._lines = {} if self.record else None
+                self._lines = None
                 root.clear()
             elif isinstance(event, yaml.DocumentEndEvent):
                 data = root[0] if root else None
-                if self._lines is not None and "" not in self._lines:
-                    self._lines[""] = self._doc_line
                 self.documents.append(BuiltDocument(data, self._doc_line, self._lines))
 
     # -- helpers ---------------------------------------------------------------------------
@@ -209,19 +251,23 @@ class _Builder:
             return _resolve_plain(event.value, line, self.json_mode)
         return event.value
 
-    def _child_pointer(self, stack: list[_Frame]) -> str:
-        if not stack:
-            return ""
-        top = stack[-1]
-        if isinstance(top.container, list):
-            return f"{top.pointer}/{len(top.container)}"
-        return f"{top.pointer}/{escape(str(top.key))}"
-
-    def _note_line(self, stack: list[_Frame], pointer: str, line: int) -> None:
-        assert self._lines is not None
+    @staticmethod
+    def _child_line(stack: list[_Frame], line: int) -> int:
         if stack and isinstance(stack[-1].container, dict):
-            line = stack[-1].key_line  # a field starts at its key, not at its value
-        self._lines.setdefault(pointer, line)
+            return stack[-1].key_line  # a field starts at its key, not at its value
+        return line
+
+    def _note_line(self, stack: list[_Frame], entry: int | LineTree) -> None:
+        """Record where the next child of the top container (or the root) starts."""
+        if not stack:
+            self._lines = entry
+            return
+        top = stack[-1]
+        assert top.lines is not None
+        if isinstance(top.lines.children, list):
+            top.lines.children.append(entry)
+        else:
+            top.lines.children.setdefault(str(top.key), entry)
 
     def _add(
         self,
@@ -244,7 +290,7 @@ class _Builder:
         container = top.container
         if isinstance(container, list):
             if self.record and not already_noted:
-                self._note_line(stack, f"{top.pointer}/{len(container)}", line)
+                self._note_line(stack, line)
             container.append(value)
             return
         if not top.has_key:
@@ -261,7 +307,7 @@ class _Builder:
             raise ParseProblem(top.key_line, f"duplicate key {str(key)[:60]!r}")
         top.explicit_keys.add(key)
         if self.record and not already_noted:
-            self._note_line(stack, f"{top.pointer}/{escape(str(key))}", line)
+            self._note_line(stack, top.key_line)
         container[key] = value
 
     def _alias(self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent, line: int) -> None:
@@ -278,9 +324,8 @@ class _Builder:
             )
         if stack and isinstance(stack[-1].container, dict) and not stack[-1].has_key:
             raise ParseProblem(line, "mapping keys must be plain scalars")
-        pointer = self._child_pointer(stack) if self.record else ""
         if self.record:
-            self._note_line(stack, pointer, line)
+            self._note_line(stack, self._child_line(stack, line))
         self._nodes += size
         self._add(stack, root, value, line, None, self._nodes, None, already_noted=True)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesys_compliance.config._events import Limits, build_documents
-from genesys_compliance.config._pointer import parents
+from genesys_compliance.config._events import Limits, LineTree, build_documents, line_at
 
 SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 _MIB = 1024 * 1024
@@ -64,7 +64,7 @@ class SourceFile:
     limits: ParseLimits
     documents: list[Document] = field(default_factory=list)
     problem: FileProblem | None = None
-    _lines: list[dict[str, int]] | None = None
+    _lines: list[int | LineTree | None] | None = None
 
     @property
     def is_json(self) -> bool:
@@ -77,20 +77,16 @@ class SourceFile:
             self._lines = self._index_lines()
         if index >= len(self._lines):
             return default
-        lines = self._lines[index]
-        for candidate in parents(ptr):
-            if candidate in lines:
-                return lines[candidate]
-        return default
+        return line_at(self._lines[index], ptr, default)
 
-    def _index_lines(self) -> list[dict[str, int]]:
+    def _index_lines(self) -> list[int | LineTree | None]:
         text = _read_text(self.path, self.limits)
         if isinstance(text, FileProblem):
             return []
         docs, _ = build_documents(
             text, limits=_limits(self.limits), json_mode=self.is_json, record_lines=True
         )
-        return [doc.lines or {} for doc in docs if doc.data is not None]
+        return [doc.lines for doc in docs if doc.data is not None]
 
 
 def _limits(limits: ParseLimits) -> Limits:
@@ -151,9 +147,69 @@ def _json_problem(text: str) -> FileProblem | None:
         json.loads(text)
     except json.JSONDecodeError as error:
         return FileProblem(error.lineno, f"JSON syntax: {error.msg}")
-    except RecursionError:  # pragma: no cover - depth was bounded by the event pass
-        return FileProblem(1, "JSON nesting too deep")
+    except RecursionError:
+        # json recurses per level; the policy may allow more levels than the stack has.
+        return _json_syntax(text)
     return None
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_TOKEN = re.compile(
+    r'(?P<open>[{\[])|(?P<close>[}\]])|(?P<colon>:)|(?P<comma>,)'
+    r'|(?P<scalar>"(?:[^"\\\x00-\x1f]+|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"'
+    r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null)"
+)
+_EXPECTING = {
+    "value": "Expecting value",
+    "key": "Expecting property name enclosed in double quotes",
+    "colon": "Expecting ':' delimiter",
+    "after": "Expecting ',' delimiter",
+    "done": "Extra data",
+}
+
+
+def _json_syntax(text: str) -> FileProblem | None:
+    """JSON's grammar checked with an explicit stack: no nesting depth can exhaust it.
+
+    Used only when :func:`json.loads` runs out of stack; the messages follow its own.
+    """
+    stack: list[str] = []  # the closing bracket of each open container
+    state, pos, first = "value", 0, False  # first: just after an opening bracket
+    while True:
+        pos = _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if pos == len(text):
+            return None if state == "done" else _json_error(text, pos, _EXPECTING[state])
+        match = _JSON_TOKEN.match(text, pos)
+        token, char = (match.lastgroup, text[pos]) if match else (None, "")
+        if first and token == "close" and char == stack[-1]:  # [] or {}
+            stack.pop()
+            state = "after"
+        elif state == "value" and token == "open":
+            stack.append("}" if char == "{" else "]")
+            state = "key" if char == "{" else "value"
+        elif state == "value" and token == "scalar":
+            state = "after"
+        elif state == "key" and token == "scalar" and char == '"':
+            state = "colon"
+        elif state == "colon" and token == "colon":
+            state = "value"
+        elif state == "after" and token == "comma":
+            state = "key" if stack[-1] == "}" else "value"
+        elif state == "after" and token == "close" and char == stack[-1]:
+            stack.pop()
+        else:
+            if match is None and text[pos] == '"':
+                return _json_error(text, pos, "Invalid string: unterminated, or a control "
+                                              "character or bad escape inside")
+            return _json_error(text, pos, _EXPECTING[state])
+        first = token == "open"
+        if state == "after" and not stack:
+            state = "done"
+        pos = match.end()  # type: ignore[union-attr]
+
+
+def _json_error(text: str, pos: int, message: str) -> FileProblem:
+    return FileProblem(text.count("\n", 0, pos) + 1, f"JSON syntax: {message}")
 
 
 def discover(directories: Sequence[Path], root: Path) -> Iterator[tuple[Path, str, str]]:

@@ -127,13 +127,15 @@ def _envelope(data: Any) -> tuple[Kind | None, str | None, list[Violation]]:
     if "apiVersion" in data and version != API_VERSION:
         problems.append(Violation(pointer("apiVersion"),
                                   f"apiVersion must be {API_VERSION!r}, not {str(version)[:60]!r}"))
-    kind_name, kind = data.get("kind"), None
+    kind_name = data.get("kind")
+    kind: Kind | None = None
     if "kind" in data:
         kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
             problems.append(Violation(pointer("kind"), f"unknown kind {str(kind_name)[:60]!r}; "
                                                        f"expected one of {', '.join(KINDS)}"))
-    metadata, name = data.get("metadata"), None
+    metadata = data.get("metadata")
+    name: str | None = None
     if "metadata" in data and not isinstance(metadata, dict):
         problems.append(Violation(pointer("metadata"), "metadata must be a mapping"))
     elif isinstance(metadata, dict):

@@ -13,7 +13,7 @@ from genesys_compliance.config import Document
 from genesys_compliance.rules import Rule, Violation
 
 API_VERSION = "genesys-compliance/v1"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
 
 # A field whose type a rule owns (layout/position, flow/max-wait, ...): the model
 # accepts anything so the rule can report it precisely, once, under its own id.

@@ -13,7 +13,7 @@ from genesys_compliance.kinds._base import Config, Kind, Metadata, Scalar, Stric
 from genesys_compliance.rules import RuleContext, Violation, rule
 
 KIND = "FlowSettings"
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 class Scope(Strict):

@@ -26,3 +26,13 @@ def label_configuration(kind: str, suite: str, findings: Sequence[Finding]) -> N
             name="findings",
             attachment_type=allure.attachment_type.JSON,
         )
+
+
+def attach_exchanges(exchanges: Sequence[str]) -> None:
+    """Attach the test's HTTP exchanges, already redacted by the client, as one JSON list."""
+    if exchanges:
+        allure.attach(
+            "[\n" + ",\n".join(exchanges) + "\n]",
+            name="http exchanges (redacted)",
+            attachment_type=allure.attachment_type.JSON,
+        )

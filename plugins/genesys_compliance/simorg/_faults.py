@@ -73,7 +73,9 @@ class FaultPlan:
         method: str | None = None,
     ) -> Fault:
         """Answer 429 with ``Retry-After: retry_after`` to the next matching requests."""
-        return self._add(Fault(FaultKind.RATE_LIMIT, operation, method, times, retry_after=retry_after))
+        return self._add(
+            Fault(FaultKind.RATE_LIMIT, operation, method, times, retry_after=retry_after)
+        )
 
     def server_error(
         self,

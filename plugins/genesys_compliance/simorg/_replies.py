@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-__all__ = ["ApiFailure", "Reply", "error_body", "to_response"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = ["Reply", "RequestRejectedError", "error_body", "to_response"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-class ApiFailure(Exception):
+class RequestRejectedError(Exception):
     """Raised by an operation to answer with the Genesys error body."""
 
     def __init__(
@@ -44,7 +46,12 @@ class ApiFailure(Exception):
         return Reply(
             self.status,
             error_body(
-                self.status, self.code, self.template, correlation_id, self.params, self.details
+                self.status,
+                self.code,
+                self.template,
+                correlation_id,
+                params=self.params,
+                details=self.details,
             ),
         )
 
@@ -54,6 +61,7 @@ def error_body(
     code: str,
     template: str,
     correlation_id: str,
+    *,
     params: Mapping[str, str] | None = None,
     details: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:

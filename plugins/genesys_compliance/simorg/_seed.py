@@ -81,7 +81,7 @@ def load_seed(path: str | Path, contract: Contract) -> OrgSeed:
             if not isinstance(value, list):
                 raise SeedError(f"{file}: {key} must be a list")
             for index, entity in enumerate(value):
-                _check(file, key, index, entity, contract, origin)
+                _check(file, key, index, entity, contract=contract, origin=origin)
                 collections[key].append(entity)
     if org is None:
         raise SeedError(f"{root}: no file defines 'org' (its id and name)")
@@ -106,6 +106,7 @@ def _check(
     key: str,
     index: int,
     entity: Any,
+    *,
     contract: Contract,
     origin: dict[tuple[str, str], Path],
 ) -> None:

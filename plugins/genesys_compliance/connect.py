@@ -1,0 +1,97 @@
+"""Connect a run to an org: the simulated one (respx, in process) or a live one.
+
+Both give the same :class:`OrgConnection`, so the contract suites run the same
+tests in CI against the simulated org and nightly against a live org. Live
+credentials come from the environment only, under the names Genesys Cloud's
+own tooling uses, and are never printed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import httpx
+
+from genesys_compliance.client import Credentials, ExchangeLog, GenesysClient, VirtualClock
+from genesys_compliance.contract import Contract
+from genesys_compliance.orgrules import OrgView
+from genesys_compliance.simorg import SimOrg, simorg_router
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import respx
+
+Mode = Literal["mock", "live"]
+
+
+@dataclass(eq=False)
+class OrgConnection:
+    """A client for the org of this run, with the view the org rules read.
+
+    ``org`` and ``router`` are set only for the simulated org: tests use them to
+    inject faults and to assert which routes were called. ``read_only`` is true
+    for a live org: the contract suites never write to one.
+    """
+
+    mode: Mode
+    client: GenesysClient
+    contract: Contract
+    org: SimOrg | None = None
+    router: respx.MockRouter | None = None
+    exchanges: ExchangeLog = field(default_factory=ExchangeLog)
+    _view: OrgView | None = None
+
+    @property
+    def read_only(self) -> bool:
+        """Writes happen only on the simulated org."""
+        return self.mode == "live"
+
+    @property
+    def view(self) -> OrgView:
+        """The cached, read-only view the org-stage rules compare against."""
+        if self._view is None:
+            self._view = OrgView(self.client)
+        return self._view
+
+    def close(self) -> None:
+        """Release the HTTP client."""
+        self.client.close()
+
+
+def connect_mock(seed: Path, *, endpoints: Mapping[str, str] | None = None) -> OrgConnection:
+    """A fresh simulated org from ``seed``, behind a strict respx router, on a virtual clock.
+
+    The client is registered with a random secret made for this run, so no
+    credential from the seed files is needed or printed. The virtual clock
+    makes ``Retry-After`` and back-off waits instant.
+    """
+    contract = Contract.load(endpoints)
+    clock = VirtualClock()
+    org = SimOrg.from_path(seed, contract=contract, clock=clock)
+    client_id, secret = f"gc-run-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    org.add_client(client_id, secret)
+    router = simorg_router(org)
+    log = ExchangeLog()
+    client = GenesysClient(client_id=client_id, client_secret=secret, contract=contract,
+                           transport=httpx.MockTransport(router.handler), clock=clock,
+                           exchange_log=log, endpoints=endpoints)
+    return OrgConnection("mock", client, contract, org=org, router=router, exchanges=log)
+
+
+def connect_live(
+    environ: Mapping[str, str] | None = None, *, endpoints: Mapping[str, str] | None = None
+) -> OrgConnection:
+    """A client for the org named by ``GENESYSCLOUD_*`` variables.
+
+    Raises:
+        CredentialsError: a variable is missing; the message names it, never a value.
+    """
+    credentials = Credentials.from_env(environ)
+    contract = Contract.load(endpoints)
+    log = ExchangeLog()
+    client = credentials.client(contract=contract, exchange_log=log, endpoints=endpoints)
+    return OrgConnection("live", client, contract, exchanges=log)

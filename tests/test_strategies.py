@@ -1,0 +1,92 @@
+"""The public face of genesys_compliance.strategies: exports, profiles, mutator coverage, YAML."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+from genesys_compliance import ParseLimits, Policy, builtin_registry, strategies
+from genesys_compliance.config import read_file
+from genesys_compliance.strategies import (
+    configurations,
+    mutable_rules,
+    mutate,
+    register_profiles,
+    to_yaml,
+)
+
+# Rules no single-configuration mutation can break on its own, and why (see mutable_rules).
+NEEDS_THE_ORG = {"strategy/capacity", "org/reference"}
+UNREACHABLE_UNDER_SPEC_DEFAULTS = {"layout/load-impact"}
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {name for name, value in vars(strategies).items()
+              if not name.startswith("_") and not inspect.ismodule(value)}
+    assert sorted(strategies.__all__) == strategies.__all__
+    assert set(strategies.__all__) == public
+
+
+def test_every_local_rule_has_a_mutator_but_the_documented_ones() -> None:
+    every = {r.id for r in builtin_registry()}
+    assert every - set(mutable_rules()) == NEEDS_THE_ORG | UNREACHABLE_UNDER_SPEC_DEFAULTS
+    heavy = Policy(widget_load=0.5)
+    assert every - set(mutable_rules(policy=heavy)) == NEEDS_THE_ORG
+
+
+def test_mutate_refuses_rules_it_cannot_break() -> None:
+    layout = {"apiVersion": "genesys-compliance/v1", "kind": "DesktopLayout",
+              "metadata": {"name": "l"},
+              "spec": {"name": "L", "grid": {"columns": 1, "rows": 1}, "widgets": []}}
+
+    @settings(max_examples=1, database=None)
+    @given(st.data())
+    def attempt(data: st.DataObject) -> None:
+        with pytest.raises(ValueError, match="org/reference"):
+            mutate(layout, "org/reference", data)
+        with pytest.raises(ValueError, match=r"TriggerRule|DesktopLayout"):
+            mutate(layout, "trigger/operator", data)
+
+    attempt()
+
+
+def test_profiles_build_on_hypothesis_ci_and_load_nothing(tmp_path: Path) -> None:
+    active = settings.get_current_profile_name()
+    register_profiles(tmp_path / "db")
+    register_profiles(tmp_path / "db")  # twice: ci must not stack on itself
+    assert settings.get_current_profile_name() == active
+    ci = settings.get_profile("ci")
+    assert ci.derandomize
+    assert ci.database is None
+    assert ci.print_blob
+    assert ci.deadline is None
+    assert ci.max_examples == 50
+    nightly = settings.get_profile("nightly")
+    assert nightly.max_examples > 10 * ci.max_examples
+    assert not nightly.derandomize
+    assert nightly.database == DirectoryBasedExampleDatabase(tmp_path / "db")
+    assert not (tmp_path / "db").exists(), "the database folder is made on first use only"
+    assert settings.get_profile("dev").max_examples < ci.max_examples
+
+
+@pytest.mark.parametrize("text", ["1e5", "0o17", "+.5", "1.0e5", "08", "yes", "2099-12-31",
+                                  "line\u2028break", "nel\x85here", "~", ""])
+def test_to_yaml_writes_strings_the_loader_reads_back_as_the_same_strings(
+    text: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(to_yaml({"value": text}), encoding="utf-8")
+    source = read_file(path, "c.yaml", "c.yaml", ParseLimits())
+    assert source.problem is None
+    assert [d.data for d in source.documents] == [{"value": text}]
+
+
+@settings(max_examples=20, database=None)
+@given(configurations())
+def test_configurations_are_plain_documents(config: dict[str, object]) -> None:
+    assert list(config) == ["apiVersion", "kind", "metadata", "spec"]
