@@ -121,6 +121,11 @@ class SimOrg:
                 self.state.clients[client_id].id, self.state.clients[client_id].scopes
             )
 
+    def issued_tokens(self) -> tuple[str, ...]:
+        """Every bearer token issued so far: tests search a run's outputs for them."""
+        with self._lock:
+            return tuple(self._tokens)
+
     def expire_tokens(self) -> None:
         """Expire every token issued so far, as a day passing would."""
         with self._lock:

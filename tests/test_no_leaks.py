@@ -1,0 +1,62 @@
+"""No client secret or bearer token in any output of a run: terminal, logs, SARIF, JUnit, Allure.
+
+The suites run in a subprocess against the simulated org served over HTTP
+(the live path), with debug logging on, then every byte the run wrote is
+searched for the secret and for every token the org issued.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from genesys_compliance.simorg import SimOrg, serve
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "leak-probe-secret-Zx81QwErTy5"
+CLIENT = "leak-probe-client"
+
+
+def _outputs(result: pytest.RunResult, folder: Path) -> dict[str, str]:
+    texts = {"stdout": result.stdout.str(), "stderr": result.stderr.str()}
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix not in {".pyc"}:
+            texts[str(path.relative_to(folder))] = path.read_bytes().decode("utf-8", "replace")
+    return texts
+
+
+@pytest.mark.parametrize("secret", [SECRET, "wrong-secret-Qa9Zp2Lm7"])
+def test_no_secret_or_token_in_any_output(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    org = SimOrg.from_path(REPO / "fixtures" / "org")
+    org.add_client(CLIENT, SECRET)
+    for suite in ("test_contract.py", "test_api_contract.py"):
+        shutil.copy(REPO / "suites" / suite, pytester.path / suite)
+    with serve(org) as server:
+        monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_ID", CLIENT)
+        monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", secret)
+        monkeypatch.setenv("GENESYSCLOUD_API_BASE_URL", server.url)
+        result = pytester.runpytest_subprocess(
+            "-p", "no:schemathesis", "-p", "no:cacheprovider", "--gc-org", "live",
+            "--gc-config-dir", str(REPO / "fixtures" / "configs"),
+            "--gc-sarif", "out/findings.sarif", "--junitxml", "out/junit.xml",
+            "--alluredir", "out/allure", "--log-cli-level=DEBUG", "-rA", "--showlocals",
+        )
+    outputs = _outputs(result, pytester.path / "out")
+    assert "findings.sarif" in outputs and "junit.xml" in outputs
+    assert any(k.startswith("allure") for k in outputs), "allure results were written"
+    if secret == SECRET:
+        result.assert_outcomes(passed=30, skipped=6)
+        tokens = org.issued_tokens()
+        assert tokens, "the run authenticated"
+    else:
+        result.assert_outcomes(passed=12, errors=1, skipped=23)  # payload checks need no org
+        assert "refused the credentials" in outputs["stdout"]
+        tokens = ()
+    for name, text in outputs.items():
+        assert secret not in text, f"the client secret leaked into {name}"
+        for token in tokens:
+            assert token not in text, f"a bearer token leaked into {name}"
