@@ -39,64 +39,129 @@ def _uuid(rng: random.Random) -> str:
 
 def _layout(i: int, rng: random.Random) -> dict[str, Any]:
     widgets = []
-    types = ["queue-widget", "conversation-widget", "notes-widget", "custom-widget",
-             "contact-center-widget"]
+    types = [
+        "queue-widget",
+        "conversation-widget",
+        "notes-widget",
+        "custom-widget",
+        "contact-center-widget",
+    ]
     for row in range(rng.randint(1, 4)):
         for col in range(rng.randint(1, 3)):
-            widgets.append({
-                "widget_type": rng.choice(types), "id": f"w-{row}-{col}",
-                "position": {"x": col * 8, "y": row * 4, "width": 8, "height": 4},
-                "visibility": {"condition": rng.choice(["always", "role:agent", "queue:sales"])},
-                "configuration": {"refresh": rng.randint(5, 60)},
-            })
-    return {"kind": "DesktopLayout", "metadata": {"layoutId": f"lay-{i}"},
-            "spec": {"name": f"Layout {i}", "grid": {"columns": 24, "rows": 16},
-                     "widgets": widgets}}
+            widgets.append(
+                {
+                    "widget_type": rng.choice(types),
+                    "id": f"w-{row}-{col}",
+                    "position": {"x": col * 8, "y": row * 4, "width": 8, "height": 4},
+                    "visibility": {
+                        "condition": rng.choice(["always", "role:agent", "queue:sales"])
+                    },
+                    "configuration": {"refresh": rng.randint(5, 60)},
+                }
+            )
+    return {
+        "kind": "DesktopLayout",
+        "metadata": {"layoutId": f"lay-{i}"},
+        "spec": {"name": f"Layout {i}", "grid": {"columns": 24, "rows": 16}, "widgets": widgets},
+    }
 
 
 def _flow(i: int, rng: random.Random) -> dict[str, Any]:
-    return {"kind": "FlowSettings", "metadata": {}, "spec": {
-        "orgId": ORG, "flowId": _uuid(rng),
-        "settings": {
-            "routing": {"type": "longestAvailable", "maxWaitTime": rng.randint(1, 3600),
-                        "scope": {"type": "org", "id": ORG}},
-            "configurationMatrix": {f"parameter_{k:02}": {"key": f"k{k}", "value": k}
-                                    for k in range(rng.randint(1, 6))},
-            "scopeDirectives": {"applyTo": rng.sample(["queue", "user", "team"],
-                                                      rng.randint(1, 3)),
-                                "enforceHierarchy": True}}}}
+    return {
+        "kind": "FlowSettings",
+        "metadata": {},
+        "spec": {
+            "orgId": ORG,
+            "flowId": _uuid(rng),
+            "settings": {
+                "routing": {
+                    "type": "longestAvailable",
+                    "maxWaitTime": rng.randint(1, 3600),
+                    "scope": {"type": "org", "id": ORG},
+                },
+                "configurationMatrix": {
+                    f"parameter_{k:02}": {"key": f"k{k}", "value": k}
+                    for k in range(rng.randint(1, 6))
+                },
+                "scopeDirectives": {
+                    "applyTo": rng.sample(["queue", "user", "team"], rng.randint(1, 3)),
+                    "enforceHierarchy": True,
+                },
+            },
+        },
+    }
 
 
 def _strategy(i: int, rng: random.Random) -> dict[str, Any]:
-    return {"kind": "RoutingStrategy",
-            "metadata": {"queueId": _uuid(rng), "requiredAgents": rng.randint(1, 50),
-                         "peak": {"arrivalsPerHour": rng.randint(10, 400),
-                                  "avgHandleSeconds": rng.randint(60, 600),
-                                  "agents": rng.randint(20, 300)}},
-            "spec": {"strategy": "mostSkilled", "mediaType": rng.choice(["voice", "chat"]),
-                     "overflow": {"rules": [
-                         {"condition": "queueDepth", "threshold": rng.randint(5, 50),
-                          "action": "routeToNextQueue"},
-                         {"condition": "waitTime", "threshold": rng.randint(30, 600),
-                          "action": "addSkillToInteraction"}]},
-                     "skills": {"required": ["support_tier1"], "preferred": ["billing"]}}}
+    return {
+        "kind": "RoutingStrategy",
+        "metadata": {
+            "queueId": _uuid(rng),
+            "requiredAgents": rng.randint(1, 50),
+            "peak": {
+                "arrivalsPerHour": rng.randint(10, 400),
+                "avgHandleSeconds": rng.randint(60, 600),
+                "agents": rng.randint(20, 300),
+            },
+        },
+        "spec": {
+            "strategy": "mostSkilled",
+            "mediaType": rng.choice(["voice", "chat"]),
+            "overflow": {
+                "rules": [
+                    {
+                        "condition": "queueDepth",
+                        "threshold": rng.randint(5, 50),
+                        "action": "routeToNextQueue",
+                    },
+                    {
+                        "condition": "waitTime",
+                        "threshold": rng.randint(30, 600),
+                        "action": "addSkillToInteraction",
+                    },
+                ]
+            },
+            "skills": {"required": ["support_tier1"], "preferred": ["billing"]},
+        },
+    }
 
 
 def _trigger(i: int, rng: random.Random) -> dict[str, Any]:
-    ops = [("contains", "card declined"), ("equals", "refund"), ("regex", "card (declined|x)"),
-           ("gt", 0.5), ("lt", -0.5), ("starts_with", "I want")]
-    conditions = [{"type": "keyword", "field": "conversation.text", "operator": op, "value": v}
-                  for op, v in (rng.choice(ops) for _ in range(rng.randint(1, 8)))]
-    return {"kind": "TriggerRule", "metadata": {"ruleId": _uuid(rng)}, "spec": {
-        "name": f"Trigger {i}", "ruleType": "conversation", "enabled": True,
-        "conditions": conditions,
-        "actions": [{"type": "display", "templateId": "tmpl_98765", "priority": 1}]}}
+    ops = [
+        ("contains", "card declined"),
+        ("equals", "refund"),
+        ("regex", "card (declined|x)"),
+        ("gt", 0.5),
+        ("lt", -0.5),
+        ("starts_with", "I want"),
+    ]
+    conditions = [
+        {"type": "keyword", "field": "conversation.text", "operator": op, "value": v}
+        for op, v in (rng.choice(ops) for _ in range(rng.randint(1, 8)))
+    ]
+    return {
+        "kind": "TriggerRule",
+        "metadata": {"ruleId": _uuid(rng)},
+        "spec": {
+            "name": f"Trigger {i}",
+            "ruleType": "conversation",
+            "enabled": True,
+            "conditions": conditions,
+            "actions": [{"type": "display", "templateId": "tmpl_98765", "priority": 1}],
+        },
+    }
 
 
 def _tree(rng: random.Random, depth: int) -> dict[str, Any]:
     if depth <= 1 or rng.random() < 0.3:
-        field, op, value = rng.choice([("skill", "exists", "billing"), ("language", "eq", "en"),
-                                       ("priority", "gte", 5), ("vip_flag", "eq", True)])
+        field, op, value = rng.choice(
+            [
+                ("skill", "exists", "billing"),
+                ("language", "eq", "en"),
+                ("priority", "gte", 5),
+                ("vip_flag", "eq", True),
+            ]
+        )
         return {"type": "condition", "field": field, "operator": op, "value": value}
     kind = rng.choice(["and", "or", "not"])
     count = 1 if kind == "not" else rng.randint(1, 3)
@@ -104,9 +169,16 @@ def _tree(rng: random.Random, depth: int) -> dict[str, Any]:
 
 
 def _routing_rule(i: int, rng: random.Random) -> dict[str, Any]:
-    return {"kind": "RoutingRule", "metadata": {"queueId": _uuid(rng)}, "spec": {
-        "name": f"Rule {i}", "priority": rng.randint(1, 100), "enabled": True,
-        "expression": _tree(rng, rng.randint(1, 6))}}
+    return {
+        "kind": "RoutingRule",
+        "metadata": {"queueId": _uuid(rng)},
+        "spec": {
+            "name": f"Rule {i}",
+            "priority": rng.randint(1, 100),
+            "enabled": True,
+            "expression": _tree(rng, rng.randint(1, 6)),
+        },
+    }
 
 
 _MAKERS = (_layout, _flow, _strategy, _trigger, _routing_rule)
@@ -119,8 +191,12 @@ def generate(folder: Path, count: int, seed: int = 20261123) -> None:
     for i in range(count):
         which = i % len(_MAKERS)
         doc = _MAKERS[which](i, rng)
-        envelope = {"apiVersion": "genesys-compliance/v1", "kind": doc["kind"],
-                    "metadata": {"name": f"cfg-{i}", **doc["metadata"]}, "spec": doc["spec"]}
+        envelope = {
+            "apiVersion": "genesys-compliance/v1",
+            "kind": doc["kind"],
+            "metadata": {"name": f"cfg-{i}", **doc["metadata"]},
+            "spec": doc["spec"],
+        }
         path = folder / _FOLDERS[which] / f"{i // 500:03}" / f"cfg-{i}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(envelope, sort_keys=False), encoding="utf-8")
@@ -136,13 +212,24 @@ def bare_engine(folder: Path) -> tuple[float, int, int]:
 
 def pytest_run(folder: Path, workers: int) -> tuple[float, str]:
     """Wall seconds of the suites over ``folder`` under ``pytest -n workers``."""
-    command = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider",
-               "--gc-config-dir", str(folder), "-n", str(workers),
-               "--ignore-glob", "suites/test_properties_*"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "suites",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--gc-config-dir",
+        str(folder),
+        "-n",
+        str(workers),
+        "--ignore-glob",
+        "suites/test_properties_*",
+    ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env,
-                          check=False)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
     elapsed = time.perf_counter() - start
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
     if done.returncode not in (0, 1):

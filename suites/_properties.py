@@ -45,22 +45,28 @@ def reproduction() -> str:
     """How to get this failure again, in the words of the active profile."""
     profile = settings.get_current_profile_name()
     if settings().derandomize:
-        return (f"Seed: derandomised (profile {profile!r}): the same command reproduces this "
-                "failure.")
+        return (
+            f"Seed: derandomised (profile {profile!r}): the same command reproduces this failure."
+        )
     if SEED is not None:
         return f"Seed: rerun with --hypothesis-seed={SEED} --hypothesis-profile {profile}."
-    return (f"Seed: random (profile {profile!r}); rerun with the @reproduce_failure line "
-            "above, or replay the example database.")
+    return (
+        f"Seed: random (profile {profile!r}); rerun with the @reproduce_failure decorator "
+        "printed with this failure, or replay the profile's example database."
+    )
 
 
 def show(text: str) -> None:
     """Attach the YAML to the report; hypothesis prints it only for the shrunk failure."""
-    note(f"Counterexample as YAML, ready to paste into a .yaml file:\n---\n{text.rstrip()}\n"
-         f"{reproduction()}")
+    note(
+        f"Counterexample as YAML, ready to paste into a .yaml file:\n---\n{text.rstrip()}\n"
+        f"{reproduction()}"
+    )
 
 
-def check(documents: Sequence[dict[str, Any]], policy: Policy, *,
-          today: date | None = None) -> Checked:
+def check(
+    documents: Sequence[dict[str, Any]], policy: Policy, *, today: date | None = None
+) -> Checked:
     """Write ``documents`` as one YAML file in a fresh folder, load and check it with the engine.
 
     ``tempfile`` rather than ``tmp_path``: the folder must be new for every
@@ -71,8 +77,9 @@ def check(documents: Sequence[dict[str, Any]], policy: Policy, *,
     with tempfile.TemporaryDirectory(prefix="gc-property-") as folder:
         root = Path(folder)
         (root / "config.yaml").write_text(text, encoding="utf-8")
-        run = load_run([root], root,
-                       context=RuleContext(policy=policy, today=today or date.today()))
+        run = load_run(
+            [root], root, context=RuleContext(policy=policy, today=today or date.today())
+        )
         return Checked(text, run.all_findings())
 
 
@@ -129,7 +136,8 @@ def assert_breaks_exactly(mutation: Mutation, policy: Policy) -> None:
     failing = checked.failing()
     assert [(f.rule_id, f.line) for f in failing] == [(mutation.rule_id, line)], (
         f"expected only {mutation.rule_id} at line {line}, got:\n"
-        + "\n".join(f"  {f.render()}  [{f.pointer}]" for f in checked.findings))
+        + "\n".join(f"  {f.render()}  [{f.pointer}]" for f in checked.findings)
+    )
     if not parse:
         assert failing[0].pointer == mutation.pointer
     waived = sorted(f.rule_id for f in checked.findings if f.waived is not None)

@@ -41,8 +41,9 @@ def contract_problems(org: OrgConnection) -> list[str]:
         where = f"{exchange.method} {exchange.url}"
         problems += [f"{where}: request {p}" for p in org.contract.validate_request(request)]
         if response is not None:
-            problems += [f"{where}: response {p}"
-                         for p in org.contract.validate_response(request, response)]
+            problems += [
+                f"{where}: response {p}" for p in org.contract.validate_response(request, response)
+            ]
     return problems
 
 
@@ -72,39 +73,78 @@ def test_an_unknown_resource_is_a_typed_404(gc_org: OrgConnection) -> None:
 @pytest.mark.gc_writes
 def test_create_and_update_fit_the_contract(gc_org: OrgConnection) -> None:
     client = gc_org.client
-    created = client.create_layout({
-        "name": f"Contract probe {secrets.token_hex(3)}",
-        "grid": {"columns": 24, "rows": 16},
-        "widgets": [{"widget_type": "notes-widget", "id": "n-1",
-                     "position": {"x": 0, "y": 0, "width": 4, "height": 4}}],
-    })
+    created = client.create_layout(
+        {
+            "name": f"Contract probe {secrets.token_hex(3)}",
+            "grid": {"columns": 24, "rows": 16},
+            "widgets": [
+                {
+                    "widget_type": "notes-widget",
+                    "id": "n-1",
+                    "position": {"x": 0, "y": 0, "width": 4, "height": 4},
+                }
+            ],
+        }
+    )
     client.update_layout(created["id"], {**_writable(created), "description": "updated"})
-    rule = client.create_trigger_rule({
-        "name": f"Contract probe {secrets.token_hex(3)}", "ruleType": "conversation",
-        "enabled": False,
-        "conditions": [{"type": "keyword", "field": "conversation.text", "operator": "contains",
-                        "value": "probe"}],
-        "actions": [{"type": "display", "templateId": "tmpl_98765", "priority": 1}],
-    })
-    client.update_trigger_rule(rule["id"],
-                               {**_writable(rule, TRIGGER_FIELDS), "description": "updated"},
-                               etag=str(rule["etag"]))
+    rule = client.create_trigger_rule(
+        {
+            "name": f"Contract probe {secrets.token_hex(3)}",
+            "ruleType": "conversation",
+            "enabled": False,
+            "conditions": [
+                {
+                    "type": "keyword",
+                    "field": "conversation.text",
+                    "operator": "contains",
+                    "value": "probe",
+                }
+            ],
+            "actions": [{"type": "display", "templateId": "tmpl_98765", "priority": 1}],
+        }
+    )
+    client.update_trigger_rule(
+        rule["id"],
+        {**_writable(rule, TRIGGER_FIELDS), "description": "updated"},
+        etag=str(rule["etag"]),
+    )
     queue = next(iter(client.list_queues()))
-    routing = client.create_routing_rule(queue["id"], {
-        "name": f"Contract probe {secrets.token_hex(3)}",
-        "expression": {"type": "condition", "field": "language", "operator": "eq",
-                       "value": "en"},
-    })
-    client.patch_routing_rule(routing["id"], {"name": routing["name"], "expression":
-                                              routing["expression"],
-                                              "version": routing["version"], "priority": 5})
+    routing = client.create_routing_rule(
+        queue["id"],
+        {
+            "name": f"Contract probe {secrets.token_hex(3)}",
+            "expression": {
+                "type": "condition",
+                "field": "language",
+                "operator": "eq",
+                "value": "en",
+            },
+        },
+    )
+    client.patch_routing_rule(
+        routing["id"],
+        {
+            "name": routing["name"],
+            "expression": routing["expression"],
+            "version": routing["version"],
+            "priority": 5,
+        },
+    )
     client.delete_routing_rule(routing["id"])
     assert contract_problems(gc_org) == []
 
 
 LAYOUT_FIELDS = {"name", "description", "grid", "widgets", "inheritance", "version"}
-TRIGGER_FIELDS = {"id", "etag", "name", "description", "ruleType", "enabled", "conditions",
-                  "actions"}
+TRIGGER_FIELDS = {
+    "id",
+    "etag",
+    "name",
+    "description",
+    "ruleType",
+    "enabled",
+    "conditions",
+    "actions",
+}
 
 
 def _writable(entity: dict[str, Any], fields: set[str] = LAYOUT_FIELDS) -> dict[str, Any]:
@@ -127,8 +167,9 @@ def test_a_stale_trigger_rule_etag_is_a_412(gc_org: OrgConnection) -> None:
     rule = next(iter(gc_org.client.list_trigger_rules()))
     current = gc_org.client.get_trigger_rule(rule["id"])
     with pytest.raises(ConflictError) as caught:
-        gc_org.client.update_trigger_rule(rule["id"], _writable(current, TRIGGER_FIELDS),
-                                          etag="stale-etag")
+        gc_org.client.update_trigger_rule(
+            rule["id"], _writable(current, TRIGGER_FIELDS), etag="stale-etag"
+        )
     assert caught.value.status == 412
 
 
@@ -145,22 +186,30 @@ def test_an_expired_token_is_refreshed_once(gc_org: OrgConnection) -> None:
 
 def test_a_token_without_the_scope_is_a_403(gc_org: OrgConnection) -> None:
     simulated(gc_org)
-    assert gc_org.org is not None and gc_org.router is not None
+    assert gc_org.org is not None
+    assert gc_org.router is not None
     client_id, secret = f"read-only-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
     read_scopes = frozenset(s for s in gc_org.org.all_scopes() if s.endswith((":read", ":view")))
     gc_org.org.add_client(client_id, secret, scopes=read_scopes)
-    reader = GenesysClient(client_id=client_id, client_secret=secret, contract=gc_org.contract,
-                           transport=httpx.MockTransport(gc_org.router.handler))
+    reader = GenesysClient(
+        client_id=client_id,
+        client_secret=secret,
+        contract=gc_org.contract,
+        transport=httpx.MockTransport(gc_org.router.handler),
+    )
     with reader, pytest.raises(AuthError) as caught:
-        reader.create_trigger_rule({"name": "nope", "ruleType": "conversation",
-                                    "conditions": [], "actions": []})
+        reader.create_trigger_rule(
+            {"name": "nope", "ruleType": "conversation", "conditions": [], "actions": []}
+        )
     assert caught.value.status == 403
-    assert secret not in str(caught.value) and secret not in repr(caught.value)
+    assert secret not in str(caught.value)
+    assert secret not in repr(caught.value)
 
 
 def test_a_429_is_retried_after_retry_after(gc_org: OrgConnection) -> None:
     simulated(gc_org)
-    assert gc_org.org is not None and gc_org.router is not None
+    assert gc_org.org is not None
+    assert gc_org.router is not None
     gc_org.org.faults.rate_limit(times=1, retry_after=7, operation="listQueues")
     before = gc_org.org.clock.now()
     assert list(itertools.islice(gc_org.client.list_queues(), 1))

@@ -1,6 +1,8 @@
-"""The API stage for every configuration: its payload fits the API contract, and every
-queue, flow, template and user it names exists in the org (``org/reference``), with
-the staffing its routing strategy needs (``strategy/capacity``).
+"""The API stage for every configuration: its payload fits the contract, its references exist.
+
+Every queue, flow, template and user a configuration names must exist in the
+org (``org/reference``), with the staffing its routing strategy needs
+(``strategy/capacity``).
 
 The org is the simulated one by default (``--gc-org mock``); ``--gc-org live`` checks a
 live org, read-only.

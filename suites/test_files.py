@@ -9,5 +9,7 @@ from collections.abc import Callable
 from genesys_compliance import SourceFile
 
 
-def test_file_is_readable(gc_config_file: SourceFile, gc_assert_complies: Callable[..., None]) -> None:
+def test_file_is_readable(
+    gc_config_file: SourceFile, gc_assert_complies: Callable[..., None]
+) -> None:
     gc_assert_complies(gc_config_file)

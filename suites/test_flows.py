@@ -5,5 +5,7 @@ from collections.abc import Callable
 from genesys_compliance import Entry
 
 
-def test_flow_settings_complies(flow_settings: Entry, gc_assert_complies: Callable[..., None]) -> None:
+def test_flow_settings_complies(
+    flow_settings: Entry, gc_assert_complies: Callable[..., None]
+) -> None:
     gc_assert_complies(flow_settings)

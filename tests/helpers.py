@@ -12,7 +12,7 @@ TODAY = date(2026, 11, 23)
 
 
 def run_files(root: Path, files: dict[str, str | bytes], policy: Policy | None = None) -> Run:
-    """Write ``files`` (name → text, dedented; or raw bytes) under ``root/configs`` and load them."""
+    """Write ``files`` (name → text, dedented; or bytes) under ``root/configs``; load them."""
     folder = root / "configs"
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():

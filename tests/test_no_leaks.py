@@ -40,13 +40,27 @@ def test_no_secret_or_token_in_any_output(
         monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", secret)
         monkeypatch.setenv("GENESYSCLOUD_API_BASE_URL", server.url)
         result = pytester.runpytest_subprocess(
-            "-p", "no:schemathesis", "-p", "no:cacheprovider", "--gc-org", "live",
-            "--gc-config-dir", str(REPO / "fixtures" / "configs"),
-            "--gc-sarif", "out/findings.sarif", "--junitxml", "out/junit.xml",
-            "--alluredir", "out/allure", "--log-cli-level=DEBUG", "-rA", "--showlocals",
+            "-p",
+            "no:schemathesis",
+            "-p",
+            "no:cacheprovider",
+            "--gc-org",
+            "live",
+            "--gc-config-dir",
+            str(REPO / "fixtures" / "configs"),
+            "--gc-sarif",
+            "out/findings.sarif",
+            "--junitxml",
+            "out/junit.xml",
+            "--alluredir",
+            "out/allure",
+            "--log-cli-level=DEBUG",
+            "-rA",
+            "--showlocals",
         )
     outputs = _outputs(result, pytester.path / "out")
-    assert "findings.sarif" in outputs and "junit.xml" in outputs
+    assert "findings.sarif" in outputs
+    assert "junit.xml" in outputs
     assert any(k.startswith("allure") for k in outputs), "allure results were written"
     if secret == SECRET:
         result.assert_outcomes(passed=30, skipped=6)

@@ -23,8 +23,14 @@ REPO = Path(__file__).resolve().parents[1]
 SUITES = REPO / "suites"
 # The compliance suites, one per kind plus the file suite; the property suites beside them
 # test the rules themselves and do not take configurations.
-COMPLIANCE_SUITES = ("test_files.py", "test_flows.py", "test_layouts.py", "test_routing_rules.py",
-                     "test_strategies.py", "test_trigger_rules.py")
+COMPLIANCE_SUITES = (
+    "test_files.py",
+    "test_flows.py",
+    "test_layouts.py",
+    "test_routing_rules.py",
+    "test_strategies.py",
+    "test_trigger_rules.py",
+)
 SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
 
 FLOW = """\
@@ -133,8 +139,9 @@ def _fresh_suite_modules(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_project(pytester: pytest.Pytester, configs: dict[str, str], policy: str = "") -> Path:
     """Suites, a pyproject.toml (with an optional policy block) and ``configs/``."""
     for name in COMPLIANCE_SUITES:
-        (pytester.path / name).write_text((SUITES / name).read_text(encoding="utf-8"),
-                                          encoding="utf-8")
+        (pytester.path / name).write_text(
+            (SUITES / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
     block = f"\n[tool.genesys-compliance]\n{textwrap.dedent(policy)}" if policy else ""
     pytester.makepyprojecttoml(f"[tool.pytest.ini_options]\n{block}")
     folder = pytester.path / "configs"
@@ -157,8 +164,9 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def summary_outcomes(result: pytest.RunResult) -> set[str]:
     """``PASSED``/``FAILED`` lines of the short summary (``-rA``), without the reason."""
-    return {line.split(" - ")[0] for line in result.outlines
-            if line.startswith(("PASSED ", "FAILED "))}
+    return {
+        line.split(" - ")[0] for line in result.outlines if line.startswith(("PASSED ", "FAILED "))
+    }
 
 
 def output(result: pytest.RunResult) -> str:
@@ -190,8 +198,13 @@ def result_key(result: dict[str, Any]) -> tuple[str, str, int, str, str | None]:
     [location] = result["locations"]
     physical = location["physicalLocation"]
     waived = result["suppressions"][0]["justification"] if "suppressions" in result else None
-    return (result["ruleId"], physical["artifactLocation"]["uri"],
-            physical["region"]["startLine"], result["message"]["text"], waived)
+    return (
+        result["ruleId"],
+        physical["artifactLocation"]["uri"],
+        physical["region"]["startLine"],
+        result["message"]["text"],
+        waived,
+    )
 
 
 def finding_key(finding: Finding) -> tuple[str, str, int, str, str | None]:
@@ -225,17 +238,23 @@ def test_broken_folder_fails_the_right_tests(pytester, broken):
 def test_failures_list_file_line_rule_and_message_without_a_traceback(pytester, broken):
     result = run(pytester)
     assert_clean(result)
-    result.stdout.fnmatch_lines([
-        "broken.yaml: 1 finding(s) fail this configuration",
-        "  configs/broken.yaml:4  config/parse  YAML syntax: *",
-        "unknown-kind.yaml: 1 finding(s) fail this configuration",
-        "  configs/unknown-kind.yaml:2  config/envelope  unknown kind 'DesktopLayoutz'*",
-        "layouts/bad-layout.yaml::bad-layout: 2 finding(s) fail this configuration",
-        "  configs/layouts/bad-layout.yaml:12  layout/grid-bounds  widget 'b' *",
-        "  configs/layouts/bad-layout.yaml:12  layout/overlap  widget 'b' overlaps widget 'a' *",
-    ], consecutive=False)
-    failures = result.outlines[:result.outlines.index(next(
-        line for line in result.outlines if "genesys-compliance findings" in line))]
+    result.stdout.fnmatch_lines(
+        [
+            "broken.yaml: 1 finding(s) fail this configuration",
+            "  configs/broken.yaml:4  config/parse  YAML syntax: *",
+            "unknown-kind.yaml: 1 finding(s) fail this configuration",
+            "  configs/unknown-kind.yaml:2  config/envelope  unknown kind 'DesktopLayoutz'*",
+            "layouts/bad-layout.yaml::bad-layout: 2 finding(s) fail this configuration",
+            "  configs/layouts/bad-layout.yaml:12  layout/grid-bounds  widget 'b' *",
+            "  configs/layouts/bad-layout.yaml:12  layout/overlap  widget 'b' overlaps *",
+        ],
+        consecutive=False,
+    )
+    failures = result.outlines[
+        : result.outlines.index(
+            next(line for line in result.outlines if "genesys-compliance findings" in line)
+        )
+    ]
     failure_lines = [line for line in failures if line.startswith("  configs/")]
     pattern = re.compile(r"^  configs/\S+\.yaml:\d+  [a-z-]+/[a-z-]+( \[warning\])?  \S.*$")
     assert failure_lines
@@ -249,8 +268,12 @@ def test_sarif_has_one_result_per_finding_and_validates(pytester, broken):
     expected = engine_findings(broken, pytester.path)
     assert sorted(result_key(r) for r in results) == sorted(finding_key(f) for f in expected)
     assert {r["ruleId"] for r in results} == {
-        "config/parse", "config/envelope", "layout/grid-bounds", "layout/overlap",
-        "layout/widget-type"}
+        "config/parse",
+        "config/envelope",
+        "layout/grid-bounds",
+        "layout/overlap",
+        "layout/widget-type",
+    }
     for item in results:
         assert item["level"] in ("error", "warning")
         [location] = item["locations"]
@@ -259,18 +282,26 @@ def test_sarif_has_one_result_per_finding_and_validates(pytester, broken):
         assert (pytester.path / uri).is_file()
         assert location["physicalLocation"]["region"]["startLine"] >= 1
     assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == (
-        pytester.path.resolve().as_uri() + "/")
+        pytester.path.resolve().as_uri() + "/"
+    )
 
 
 def test_sarif_marks_waived_findings_with_their_reason(pytester, broken):
     run(pytester, "--gc-sarif", "out.sarif")
     _, results = sarif_results(pytester.path / "out.sarif")
     waived = [r for r in results if "suppressions" in r]
-    assert [(r["ruleId"], r["suppressions"]) for r in waived] == [(
-        "layout/widget-type",
-        [{"kind": "inSource", "status": "accepted",
-          "justification": "Legacy wall board widget, reviewed by CX ops"}],
-    )]
+    assert [(r["ruleId"], r["suppressions"]) for r in waived] == [
+        (
+            "layout/widget-type",
+            [
+                {
+                    "kind": "inSource",
+                    "status": "accepted",
+                    "justification": "Legacy wall board widget, reviewed by CX ops",
+                }
+            ],
+        )
+    ]
     assert result_key(waived[0])[1:3] == ("configs/layouts/wall-board.yaml", 13)
 
 
@@ -297,25 +328,27 @@ def test_sarif_of_a_clean_run_has_no_results(pytester):
 
 def test_terminal_summary_counts_findings_by_rule_and_by_file(pytester, broken):
     result = run(pytester)
-    result.stdout.fnmatch_lines([
-        "*= genesys-compliance findings =*",
-        "8 configuration check(s)",
-        "5 finding(s), 4 failing",
-        "by rule:",
-        "  config/envelope * 1 error(s) * 0 warning(s) * 0 waived",
-        "  config/parse * 1 error(s) * 0 warning(s) * 0 waived",
-        "  layout/grid-bounds * 1 error(s) * 0 warning(s) * 0 waived",
-        "  layout/overlap * 1 error(s) * 0 warning(s) * 0 waived",
-        "  layout/widget-type * 0 error(s) * 0 warning(s) * 1 waived",
-        "by file:",
-        "  configs/broken.yaml * 1 error(s) * 0 warning(s) * 0 waived",
-        "  configs/layouts/bad-layout.yaml * 2 error(s) * 0 warning(s) * 0 waived",
-        "  configs/layouts/wall-board.yaml * 0 error(s) * 0 warning(s) * 1 waived",
-        "  configs/unknown-kind.yaml * 1 error(s) * 0 warning(s) * 0 waived",
-        "warnings and waived findings (they do not fail the run):",
-        "  configs/layouts/wall-board.yaml:13  layout/widget-type  *"
-        "(waived: Legacy wall board widget, reviewed by CX ops)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*= genesys-compliance findings =*",
+            "8 configuration check(s)",
+            "5 finding(s), 4 failing",
+            "by rule:",
+            "  config/envelope * 1 error(s) * 0 warning(s) * 0 waived",
+            "  config/parse * 1 error(s) * 0 warning(s) * 0 waived",
+            "  layout/grid-bounds * 1 error(s) * 0 warning(s) * 0 waived",
+            "  layout/overlap * 1 error(s) * 0 warning(s) * 0 waived",
+            "  layout/widget-type * 0 error(s) * 0 warning(s) * 1 waived",
+            "by file:",
+            "  configs/broken.yaml * 1 error(s) * 0 warning(s) * 0 waived",
+            "  configs/layouts/bad-layout.yaml * 2 error(s) * 0 warning(s) * 0 waived",
+            "  configs/layouts/wall-board.yaml * 0 error(s) * 0 warning(s) * 1 waived",
+            "  configs/unknown-kind.yaml * 1 error(s) * 0 warning(s) * 0 waived",
+            "warnings and waived findings (they do not fail the run):",
+            "  configs/layouts/wall-board.yaml:13  layout/widget-type  *"
+            "(waived: Legacy wall board widget, reviewed by CX ops)",
+        ]
+    )
 
 
 def test_waived_finding_is_shown_and_does_not_fail(pytester):
@@ -323,11 +356,13 @@ def test_waived_finding_is_shown_and_does_not_fail(pytester):
     result = run(pytester, "-rA")
     result.assert_outcomes(passed=2, skipped=4)
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines([
-        "1 finding(s), 0 failing",
-        "  configs/layouts/wall-board.yaml:13  layout/widget-type  widget 'board'*"
-        "(waived: Legacy wall board widget, reviewed by CX ops)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "1 finding(s), 0 failing",
+            "  configs/layouts/wall-board.yaml:13  layout/widget-type  widget 'board'*"
+            "(waived: Legacy wall board widget, reviewed by CX ops)",
+        ]
+    )
 
 
 def test_an_expired_waiver_fails_and_does_not_waive(pytester):
@@ -335,11 +370,13 @@ def test_an_expired_waiver_fails_and_does_not_waive(pytester):
     make_project(pytester, {"layouts/wall-board.yaml": expired})
     result = run(pytester)
     result.assert_outcomes(passed=1, failed=1, skipped=4)
-    result.stdout.fnmatch_lines([
-        "  configs/layouts/wall-board.yaml:6  config/waiver  waiver of layout/widget-type "
-        "expired on 2020-01-01",
-        "  configs/layouts/wall-board.yaml:13  layout/widget-type  widget 'board'*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "  configs/layouts/wall-board.yaml:6  config/waiver  waiver of layout/widget-type "
+            "expired on 2020-01-01",
+            "  configs/layouts/wall-board.yaml:13  layout/widget-type  widget 'board'*",
+        ]
+    )
 
 
 # -- warnings and --gc-strict ---------------------------------------------------------------------
@@ -373,12 +410,14 @@ def warning_project(pytester: pytest.Pytester) -> Path:
 def test_warnings_are_reported_but_do_not_fail(pytester, warning_project):
     result = run(pytester, "--gc-sarif", "out.sarif")
     result.assert_outcomes(passed=2, skipped=4)
-    result.stdout.fnmatch_lines([
-        "1 finding(s), 0 failing",
-        "  layout/load-impact * 0 error(s) * 1 warning(s) * 0 waived",
-        "  configs/layouts/heavy.yaml:8  layout/load-impact [warning]  widget load 0.30 is "
-        "above 0.25",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "1 finding(s), 0 failing",
+            "  layout/load-impact * 0 error(s) * 1 warning(s) * 0 waived",
+            "  configs/layouts/heavy.yaml:8  layout/load-impact [warning]  widget load 0.30 is "
+            "above 0.25",
+        ]
+    )
     _, results = sarif_results(pytester.path / "out.sarif")
     assert [(r["ruleId"], r["level"]) for r in results] == [("layout/load-impact", "warning")]
 
@@ -387,12 +426,14 @@ def test_gc_strict_makes_warnings_fail(pytester, warning_project):
     result = run(pytester, "--gc-strict")
     result.assert_outcomes(passed=1, failed=1, skipped=4)
     assert_clean(result)
-    result.stdout.fnmatch_lines([
-        "layouts/heavy.yaml::heavy: 1 finding(s) fail this configuration",
-        "  configs/layouts/heavy.yaml:8  layout/load-impact [warning]  widget load 0.30 is "
-        "above 0.25",
-        "1 finding(s), 1 failing",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "layouts/heavy.yaml::heavy: 1 finding(s) fail this configuration",
+            "  configs/layouts/heavy.yaml:8  layout/load-impact [warning]  widget load 0.30 is "
+            "above 0.25",
+            "1 finding(s), 1 failing",
+        ]
+    )
 
 
 # -- JUnit XML -----------------------------------------------------------------------------------
@@ -412,12 +453,10 @@ def test_junit_xml_has_one_testcase_per_configuration_and_suite(pytester, broken
         ("test_files", "test_file_is_readable[layouts/wall-board.yaml]"): [],
         ("test_files", "test_file_is_readable[unknown-kind.yaml]"): ["failure"],
         ("test_flows", "test_flow_settings_complies[flows/after-hours.yaml::after-hours]"): [],
-        ("test_layouts", "test_layout_complies[layouts/bad-layout.yaml::bad-layout]"):
-            ["failure"],
+        ("test_layouts", "test_layout_complies[layouts/bad-layout.yaml::bad-layout]"): ["failure"],
         ("test_layouts", "test_layout_complies[layouts/wall-board.yaml::wall-board]"): [],
     }
-    assert sorted(tags for key, tags in outcome.items() if "NOTSET" in key[1]) == [
-        ["skipped"]] * 3
+    assert sorted(tags for key, tags in outcome.items() if "NOTSET" in key[1]) == [["skipped"]] * 3
     failure = next(c for c in cases if c.get("name") == "test_file_is_readable[broken.yaml]")
     assert "configs/broken.yaml:4  config/parse" in (failure.find("failure").text or "")
 
@@ -431,8 +470,8 @@ def test_xdist_gives_the_same_outcomes_and_sarif(pytester, broken):
     outcomes = {"passed": 4, "failed": 4, "skipped": 3}  # the wall board has no notes widget
     serial.assert_outcomes(**outcomes)
     parallel = pytester.runpytest_subprocess(
-        *QUIET, "--gc-config-dir", "configs", "--gc-sarif", "parallel.sarif",
-        "-n", "2")
+        *QUIET, "--gc-config-dir", "configs", "--gc-sarif", "parallel.sarif", "-n", "2"
+    )
     parallel.assert_outcomes(**outcomes)
     assert_clean(parallel)
     serial_run, serial_results = sarif_results(pytester.path / "serial.sarif")
@@ -448,20 +487,24 @@ def test_xdist_gives_the_same_outcomes_and_sarif(pytester, broken):
 
 
 def test_custom_rule_from_a_conftest_fires_and_is_in_the_sarif(pytester):
-    make_project(pytester, {"layouts/bad-layout.yaml": BAD_LAYOUT.replace("notes-widget",
-                                                                          "queue-widget")})
+    make_project(
+        pytester, {"layouts/bad-layout.yaml": BAD_LAYOUT.replace("notes-widget", "queue-widget")}
+    )
     (pytester.path / "conftest.py").write_text(CUSTOM_RULE_CONFTEST, encoding="utf-8")
     result = run(pytester, "--gc-sarif", "out.sarif")
     result.assert_outcomes(passed=1, failed=1, skipped=4)
-    result.stdout.fnmatch_lines([
-        "  configs/layouts/bad-layout.yaml:8  acme/layout-has-notes  no notes-widget in the "
-        "layout",
-        "  acme/layout-has-notes * 1 error(s) * 0 warning(s) * 0 waived",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "  configs/layouts/bad-layout.yaml:8  acme/layout-has-notes  no notes-widget in the "
+            "layout",
+            "  acme/layout-has-notes * 1 error(s) * 0 warning(s) * 0 waived",
+        ]
+    )
     sarif_run, results = sarif_results(pytester.path / "out.sarif")
     custom = [r for r in results if r["ruleId"] == "acme/layout-has-notes"]
     assert [(r["level"], result_key(r)[1:3]) for r in custom] == [
-        ("error", ("configs/layouts/bad-layout.yaml", 8))]
+        ("error", ("configs/layouts/bad-layout.yaml", 8))
+    ]
     rules = sarif_run["tool"]["driver"]["rules"]
     entry = rules[custom[0]["ruleIndex"]]
     assert entry["id"] == "acme/layout-has-notes"
@@ -471,7 +514,8 @@ def test_custom_rule_from_a_conftest_fires_and_is_in_the_sarif(pytester):
 
 def test_custom_rule_can_be_waived_like_a_builtin_one(pytester):
     layout = WAIVED_LAYOUT.replace("layout/widget-type", "acme/layout-has-notes").replace(
-        "wallboard-widget", "queue-widget")
+        "wallboard-widget", "queue-widget"
+    )
     make_project(pytester, {"layouts/wall-board.yaml": layout})
     (pytester.path / "conftest.py").write_text(CUSTOM_RULE_CONFTEST, encoding="utf-8")
     result = run(pytester)
@@ -482,11 +526,13 @@ def test_custom_rule_can_be_waived_like_a_builtin_one(pytester):
 def test_custom_rule_with_a_taken_id_is_a_usage_error(pytester):
     make_project(pytester, {"flows/after-hours.yaml": FLOW})
     (pytester.path / "conftest.py").write_text(
-        CUSTOM_RULE_CONFTEST.replace("acme/layout-has-notes", "layout/overlap"), encoding="utf-8")
+        CUSTOM_RULE_CONFTEST.replace("acme/layout-has-notes", "layout/overlap"), encoding="utf-8"
+    )
     result = run(pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: genesys-compliance: rule id 'layout/overlap' is "
-                                 "already registered"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: genesys-compliance: rule id 'layout/overlap' is already registered"]
+    )
     assert_clean(result)
 
 
@@ -497,8 +543,9 @@ def test_unknown_policy_key_is_a_clean_usage_error(pytester):
     make_project(pytester, {"flows/after-hours.yaml": FLOW}, "max-widgetz = 3\n")
     result = run(pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: genesys-compliance: *pyproject.toml "
-                                 "[[]tool.genesys-compliance[]]: max-widgetz: *"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: genesys-compliance: *pyproject.toml [[]tool.genesys-compliance[]]: max-widgetz: *"]
+    )
     assert_clean(result)
 
 
@@ -512,7 +559,8 @@ def test_policy_value_of_the_wrong_type_is_a_clean_usage_error(pytester):
 
 def test_policy_threshold_from_pyproject_applies(pytester):
     layout = BAD_LAYOUT.replace("columns: 4, rows: 4", "columns: 24, rows: 4").replace(
-        "x: 2, y: 0", "x: 3, y: 0")
+        "x: 2, y: 0", "x: 3, y: 0"
+    )
     make_project(pytester, {"layouts/ok.yaml": layout}, "max-grid-columns = 12\n")
     result = run(pytester)
     result.assert_outcomes(passed=1, failed=1, skipped=4)
@@ -523,9 +571,12 @@ def test_missing_config_dir_is_a_clean_usage_error(pytester):
     make_project(pytester, {})
     result = pytester.runpytest(*QUIET, "--gc-config-dir", "nowhere")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([
-        "ERROR: genesys-compliance: configuration folder not found: *nowhere "
-        "(set --gc-config-dir or gc_config_dirs)"])
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: genesys-compliance: configuration folder not found: *nowhere "
+            "(set --gc-config-dir or gc_config_dirs)"
+        ]
+    )
     assert_clean(result)
     assert "ERROR collecting" not in output(result)
 
@@ -535,8 +586,9 @@ def test_missing_default_folder_is_reported_without_a_traceback(pytester):
     result = pytester.runpytest(*QUIET)
     result.assert_outcomes(errors=6)
     assert_clean(result)
-    result.stdout.fnmatch_lines([
-        "genesys-compliance: configuration folder not found: *fixtures*configs*"])
+    result.stdout.fnmatch_lines(
+        ["genesys-compliance: configuration folder not found: *fixtures*configs*"]
+    )
 
 
 def test_config_dirs_from_the_ini_are_relative_to_it(pytester):
@@ -552,4 +604,3 @@ def test_plugin_stays_quiet_when_no_suite_asks_for_configurations(pytester):
     result = pytester.runpytest(*QUIET)
     result.assert_outcomes(passed=1)
     assert "genesys-compliance findings" not in output(result)
-

@@ -23,7 +23,9 @@ def test_every_policy_key_is_documented():
 
 def test_readme_starts_with_the_install_and_test_commands():
     blocks = README.read_text(encoding="utf-8").split("```bash\n")
-    assert blocks[1].startswith('python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"')
+    assert blocks[1].startswith(
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"'
+    )
     assert blocks[2].strip().startswith("pytest -n auto")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert 'pip install --quiet -e ".[test]"' in ci

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import InvalidArgument
 
 from genesys_compliance import ParseLimits, Policy, builtin_registry, strategies
 from genesys_compliance.config import read_file
@@ -26,8 +29,11 @@ UNREACHABLE_UNDER_SPEC_DEFAULTS = {"layout/load-impact"}
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    public = {name for name, value in vars(strategies).items()
-              if not name.startswith("_") and not inspect.ismodule(value)}
+    public = {
+        name
+        for name, value in vars(strategies).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
     assert sorted(strategies.__all__) == strategies.__all__
     assert set(strategies.__all__) == public
 
@@ -40,9 +46,12 @@ def test_every_local_rule_has_a_mutator_but_the_documented_ones() -> None:
 
 
 def test_mutate_refuses_rules_it_cannot_break() -> None:
-    layout = {"apiVersion": "genesys-compliance/v1", "kind": "DesktopLayout",
-              "metadata": {"name": "l"},
-              "spec": {"name": "L", "grid": {"columns": 1, "rows": 1}, "widgets": []}}
+    layout = {
+        "apiVersion": "genesys-compliance/v1",
+        "kind": "DesktopLayout",
+        "metadata": {"name": "l"},
+        "spec": {"name": "L", "grid": {"columns": 1, "rows": 1}, "widgets": []},
+    }
 
     @settings(max_examples=1, database=None)
     @given(st.data())
@@ -55,6 +64,19 @@ def test_mutate_refuses_rules_it_cannot_break() -> None:
     attempt()
 
 
+@pytest.fixture
+def profiles_restored() -> Iterator[None]:
+    """Put back the profiles the session registered: a nightly run must keep its database."""
+    saved = {}
+    for name in ("dev", "ci", "nightly"):
+        with contextlib.suppress(InvalidArgument):
+            saved[name] = settings.get_profile(name)
+    yield
+    for name, profile in saved.items():
+        settings.register_profile(name, profile)
+
+
+@pytest.mark.usefixtures("profiles_restored")
 def test_profiles_build_on_hypothesis_ci_and_load_nothing(tmp_path: Path) -> None:
     active = settings.get_current_profile_name()
     register_profiles(tmp_path / "db")
@@ -74,8 +96,22 @@ def test_profiles_build_on_hypothesis_ci_and_load_nothing(tmp_path: Path) -> Non
     assert settings.get_profile("dev").max_examples < ci.max_examples
 
 
-@pytest.mark.parametrize("text", ["1e5", "0o17", "+.5", "1.0e5", "08", "yes", "2099-12-31",
-                                  "line\u2028break", "nel\x85here", "~", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1e5",
+        "0o17",
+        "+.5",
+        "1.0e5",
+        "08",
+        "yes",
+        "2099-12-31",
+        "line\u2028break",
+        "nel\x85here",
+        "~",
+        "",
+    ],
+)
 def test_to_yaml_writes_strings_the_loader_reads_back_as_the_same_strings(
     text: str, tmp_path: Path
 ) -> None:

@@ -32,17 +32,26 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("directories", nargs=-1, type=click.Path(exists=True, file_okay=False,
-                                                          path_type=Path))
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=Path("."), show_default=True,
-              help="project root: reports paths relative to it and reads its pyproject.toml")
-@click.option("--sarif", type=click.Path(dir_okay=False, path_type=Path),
-              help="write the findings as SARIF 2.1.0")
+@click.argument(
+    "directories", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="project root: reports paths relative to it and reads its pyproject.toml",
+)
+@click.option(
+    "--sarif",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the findings as SARIF 2.1.0",
+)
 @click.option("--strict", is_flag=True, help="warnings fail too")
 @click.option("--quiet", "-q", is_flag=True, help="print only the summary")
-def check(directories: tuple[Path, ...], root: Path, sarif: Path | None, strict: bool,
-          quiet: bool) -> None:
+def check(
+    directories: tuple[Path, ...], root: Path, sarif: Path | None, strict: bool, quiet: bool
+) -> None:
     """Check every configuration under DIRECTORIES (default: fixtures/configs)."""
     try:
         policy = load_policy(root / "pyproject.toml")
@@ -65,22 +74,38 @@ def check(directories: tuple[Path, ...], root: Path, sarif: Path | None, strict:
 @main.command()
 @click.option("--markdown", "fmt", flag_value="markdown", default=True, help="Markdown table")
 @click.option("--json", "fmt", flag_value="json", help="JSON list")
-@click.option("--update", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="rewrite the catalogue between the markers in this file (the README)")
+@click.option(
+    "--update",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="rewrite the catalogue between the markers in this file (the README)",
+)
 def rules(fmt: str, update: Path | None) -> None:
     """Print the rule catalogue, generated from the registry."""
     registry = builtin_registry()
     if update is not None:
-        update.write_text(replace_catalogue(update.read_text(encoding="utf-8"), registry),
-                          encoding="utf-8")
+        update.write_text(
+            replace_catalogue(update.read_text(encoding="utf-8"), registry), encoding="utf-8"
+        )
         click.echo(f"updated the rule catalogue in {update}")
         return
     if fmt == "json":
-        click.echo(json.dumps([
-            {"id": r.id, "severity": r.severity, "kind": r.kind, "stage": r.stage,
-             "summary": r.summary, "explanation": r.explanation, "example": r.example}
-            for r in registry
-        ], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "severity": r.severity,
+                        "kind": r.kind,
+                        "stage": r.stage,
+                        "summary": r.summary,
+                        "explanation": r.explanation,
+                        "example": r.example,
+                    }
+                    for r in registry
+                ],
+                indent=2,
+            )
+        )
     else:
         click.echo(catalogue_markdown(registry), nl=False)
 

@@ -76,9 +76,15 @@ def connect_mock(seed: Path, *, endpoints: Mapping[str, str] | None = None) -> O
     org.add_client(client_id, secret)
     router = simorg_router(org)
     log = ExchangeLog()
-    client = GenesysClient(client_id=client_id, client_secret=secret, contract=contract,
-                           transport=httpx.MockTransport(router.handler), clock=clock,
-                           exchange_log=log, endpoints=endpoints)
+    client = GenesysClient(
+        client_id=client_id,
+        client_secret=secret,
+        contract=contract,
+        transport=httpx.MockTransport(router.handler),
+        clock=clock,
+        exchange_log=log,
+        endpoints=endpoints,
+    )
     return OrgConnection("mock", client, contract, org=org, router=router, exchanges=log)
 
 

@@ -25,11 +25,20 @@ _CONNECTION = pytest.StashKey["_Connection"]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--gc-org`` joins the plugin's option group."""
     group = parser.getgroup("genesys-compliance")
-    group.addoption("--gc-org", choices=("mock", "live"), default="mock", dest="gc_org",
-                    help="check against the simulated org (default, in process) or a live "
-                    "org named by GENESYSCLOUD_* variables (read-only)")
-    parser.addini("gc_org_seed", type="paths", default=[],
-                  help="folder holding the simulated org's data (default fixtures/org)")
+    group.addoption(
+        "--gc-org",
+        choices=("mock", "live"),
+        default="mock",
+        dest="gc_org",
+        help="check against the simulated org (default, in process) or a live "
+        "org named by GENESYSCLOUD_* variables (read-only)",
+    )
+    parser.addini(
+        "gc_org_seed",
+        type="paths",
+        default=[],
+        help="folder holding the simulated org's data (default fixtures/org)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,8 +90,9 @@ class _Connection:
                 seeds: list[Path] = self.config.getini("gc_org_seed")
                 seed = seeds[0] if seeds else self.config.rootpath / "fixtures" / "org"
                 if not seed.exists():
-                    self.failure = (f"genesys-compliance: no simulated org data at {seed} "
-                                    "(set gc_org_seed)")
+                    self.failure = (
+                        f"genesys-compliance: no simulated org data at {seed} (set gc_org_seed)"
+                    )
                     return
                 connection = connect_mock(seed, endpoints=endpoints)
         except CredentialsError as error:

@@ -35,15 +35,35 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """One option group, every option prefixed ``--gc-``."""
     group = parser.getgroup("genesys-compliance", "Genesys Cloud configuration compliance")
-    group.addoption("--gc-config-dir", action="append", dest="gc_config_dirs", default=None,
-                    metavar="DIR", help="folder of configuration files (repeatable; default: "
-                    "ini gc_config_dirs, else fixtures/configs)")
-    group.addoption("--gc-strict", action="store_true", dest="gc_strict", default=False,
-                    help="warnings fail their configuration's test too")
-    group.addoption("--gc-sarif", dest="gc_sarif", default=None, metavar="PATH",
-                    help="write every finding of the run as SARIF 2.1.0 to PATH")
-    parser.addini("gc_config_dirs", type="paths", default=[],
-                  help="folders of configuration files, relative to the ini file")
+    group.addoption(
+        "--gc-config-dir",
+        action="append",
+        dest="gc_config_dirs",
+        default=None,
+        metavar="DIR",
+        help="folder of configuration files (repeatable; default: "
+        "ini gc_config_dirs, else fixtures/configs)",
+    )
+    group.addoption(
+        "--gc-strict",
+        action="store_true",
+        dest="gc_strict",
+        default=False,
+        help="warnings fail their configuration's test too",
+    )
+    group.addoption(
+        "--gc-sarif",
+        dest="gc_sarif",
+        default=None,
+        metavar="PATH",
+        help="write every finding of the run as SARIF 2.1.0 to PATH",
+    )
+    parser.addini(
+        "gc_config_dirs",
+        type="paths",
+        default=[],
+        help="folders of configuration files, relative to the ini file",
+    )
 
 
 class GcState:
@@ -73,8 +93,10 @@ class GcState:
         missing = [str(d) for d in self.directories if not d.is_dir()]
         if not missing:
             return None
-        return (f"genesys-compliance: configuration folder not found: {', '.join(missing)} "
-                "(set --gc-config-dir or gc_config_dirs)")
+        return (
+            f"genesys-compliance: configuration folder not found: {', '.join(missing)} "
+            "(set --gc-config-dir or gc_config_dirs)"
+        )
 
     @property
     def run(self) -> Run:
@@ -212,8 +234,9 @@ def gc_assert_complies(request: pytest.FixtureRequest) -> Callable[[Entry | Sour
         if isinstance(subject, Entry):
             report_findings(request, subject.id, subject.kind.name, run.check(subject))
         else:
-            findings = sorted(run.file_findings.get(subject.relpath, []),
-                              key=lambda f: f.sort_key())
+            findings = sorted(
+                run.file_findings.get(subject.relpath, []), key=lambda f: f.sort_key()
+            )
             report_findings(request, subject.label, "file", findings)
 
     return check
@@ -245,9 +268,7 @@ def gc_run(pytestconfig: pytest.Config) -> Run:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Any:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Attach the test's findings to its report; xdist ships report attributes to the controller."""
     report = yield
     if call.when == "call":

@@ -91,7 +91,9 @@ def test_alias_bomb_through_the_loader_keeps_no_documents(tmp_path):
     source = read_file(path, "bomb.yaml", "bomb.yaml", ParseLimits())
     assert source.problem is not None
     assert (source.problem.line, source.problem.message) == (
-        5, "alias expansion beyond 10,000 nodes")
+        5,
+        "alias expansion beyond 10,000 nodes",
+    )
     assert source.documents == []
 
 
@@ -273,8 +275,7 @@ def test_3000_level_json_tree_is_a_nesting_finding(tmp_path, json_3000):
 def test_3000_level_yaml_tree_is_too_large_then_too_deep(tmp_path, yaml_3000):
     _, findings = run_hostile(tmp_path, "deep.yaml", yaml_3000)
     assert "larger than the 5 MiB limit" in only_finding(findings).message
-    _, findings = run_hostile(tmp_path, "deep.yaml", yaml_3000,
-                              Policy(max_file_bytes=32 * MIB))
+    _, findings = run_hostile(tmp_path, "deep.yaml", yaml_3000, Policy(max_file_bytes=32 * MIB))
     assert ids_lines(findings) == [("config/parse", yaml_level_line(100))]
     assert findings[0].message == "nesting deeper than 200 levels"
 
@@ -414,8 +415,15 @@ def test_python_name_tag_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     "value",
-    ["!!binary aGVsbG8=", "!!set {a, b}", "!!timestamp 2026-01-01", "!custom x",
-     "!!python/tuple [1, 2]", "!<tag:example.com,2026:thing> x", "!!omap [a: 1]"],
+    [
+        "!!binary aGVsbG8=",
+        "!!set {a, b}",
+        "!!timestamp 2026-01-01",
+        "!custom x",
+        "!!python/tuple [1, 2]",
+        "!<tag:example.com,2026:thing> x",
+        "!!omap [a: 1]",
+    ],
 )
 def test_tags_that_construct_objects_are_refused(tmp_path, value):
     text = VALID_LAYOUT.replace("name: Neighbour", f"name: {value}")
@@ -468,16 +476,29 @@ def test_huge_float_literal_is_a_value_not_a_crash(tmp_path):
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        pytest.param('{\n  # note\n  "a": 1\n}\n', 2, "JSON syntax: Expecting property name",
-                     id="hash-comment"),
+        pytest.param(
+            '{\n  # note\n  "a": 1\n}\n',
+            2,
+            "JSON syntax: Expecting property name",
+            id="hash-comment",
+        ),
         pytest.param('{\n  "a": 1 // note\n}\n', 2, "not a JSON value", id="slash-comment"),
-        pytest.param('{\n  "a": 1,\n  "b": 2,\n}\n', 4, "JSON syntax: Expecting property name",
-                     id="trailing-comma-object"),
-        pytest.param('{\n  "a": [1,\n    2,\n  ]\n}\n', 4, "JSON syntax: Expecting value",
-                     id="trailing-comma-array"),
-        pytest.param("{\n  'a': 1\n}\n", 2, "JSON syntax: Expecting property name",
-                     id="single-quotes"),
-        pytest.param('{\n  a: 1\n}\n', 2, "not a JSON value: 'a'", id="bare-key"),
+        pytest.param(
+            '{\n  "a": 1,\n  "b": 2,\n}\n',
+            4,
+            "JSON syntax: Expecting property name",
+            id="trailing-comma-object",
+        ),
+        pytest.param(
+            '{\n  "a": [1,\n    2,\n  ]\n}\n',
+            4,
+            "JSON syntax: Expecting value",
+            id="trailing-comma-array",
+        ),
+        pytest.param(
+            "{\n  'a': 1\n}\n", 2, "JSON syntax: Expecting property name", id="single-quotes"
+        ),
+        pytest.param("{\n  a: 1\n}\n", 2, "not a JSON value: 'a'", id="bare-key"),
         pytest.param('{\n  "a": yes\n}\n', 2, "not a JSON value: 'yes'", id="yaml-boolean"),
         pytest.param('{\n  "a": 0x1F\n}\n', 2, "not a JSON value: '0x1F'", id="hex"),
         pytest.param('{\n  "a": NaN\n}\n', 2, "not a JSON value: 'NaN'", id="nan"),
@@ -485,10 +506,10 @@ def test_huge_float_literal_is_a_value_not_a_crash(tmp_path):
         pytest.param('{\n  "a": &x 1\n}\n', 2, "JSON syntax: Expecting value", id="anchor"),
         pytest.param('{\n  "a": 1,\n  "b": *x\n}\n', 3, "aliases are not JSON", id="alias"),
         pytest.param("a: 1\nb: 2\n", 1, "not a JSON value: 'a'", id="block-style"),
-        pytest.param('{"a": 1}\n---\n{"b": 2}\n', 2, "JSON syntax: Extra data",
-                     id="two-documents"),
-        pytest.param('{\n  "a": "\\x41"\n}\n', 2, "JSON syntax: Invalid \\escape",
-                     id="yaml-escape"),
+        pytest.param('{"a": 1}\n---\n{"b": 2}\n', 2, "JSON syntax: Extra data", id="two-documents"),
+        pytest.param(
+            '{\n  "a": "\\x41"\n}\n', 2, "JSON syntax: Invalid \\escape", id="yaml-escape"
+        ),
     ],
 )
 def test_json_file_with_yaml_only_syntax_is_a_parse_finding(tmp_path, text, line, message):
@@ -558,8 +579,9 @@ def test_same_name_twice_in_one_file_is_an_envelope_finding(tmp_path):
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        pytest.param("- apiVersion: genesys-compliance/v1\n- kind: DesktopLayout\n", "list",
-                     id="list"),
+        pytest.param(
+            "- apiVersion: genesys-compliance/v1\n- kind: DesktopLayout\n", "list", id="list"
+        ),
         pytest.param("just a string\n", "str", id="string"),
         pytest.param("42\n", "int", id="number"),
     ],
@@ -580,16 +602,26 @@ def test_wrong_types_in_the_envelope(tmp_path):
     text = "apiVersion: genesys-compliance/v1\nkind: [DesktopLayout]\nmetadata: agent\nspec: []\n"
     _, findings = run_hostile(tmp_path, "types.yaml", text)
     assert ids_lines(findings) == [
-        ("config/envelope", 2), ("config/envelope", 3), ("config/envelope", 4)]
+        ("config/envelope", 2),
+        ("config/envelope", 3),
+        ("config/envelope", 4),
+    ]
     assert [f.message.split(" ")[0] for f in findings] == ["unknown", "metadata", "spec"]
 
 
 def test_unknown_fields_at_every_level(tmp_path):
-    text = (VALID_LAYOUT.replace("metadata: {name: hostile}", "metadata: {name: hostile, x: 1}")
-            .replace("rows: 16}", "rows: 16, depth: 3}") + "extra: 1\n")
+    text = (
+        VALID_LAYOUT.replace(
+            "metadata: {name: hostile}", "metadata: {name: hostile, x: 1}"
+        ).replace("rows: 16}", "rows: 16, depth: 3}")
+        + "extra: 1\n"
+    )
     _, findings = run_hostile(tmp_path, "unknown.yaml", text)
     assert ids_lines(findings) == [
-        ("config/envelope", 3), ("config/schema", 6), ("config/envelope", 10)]
+        ("config/envelope", 3),
+        ("config/schema", 6),
+        ("config/envelope", 10),
+    ]
     assert [f.message for f in findings] == [
         "metadata.x: unknown field",
         "spec.grid.depth: unknown field",
@@ -599,7 +631,8 @@ def test_unknown_fields_at_every_level(tmp_path):
 
 def test_unknown_kind_and_bad_name_name_no_test(tmp_path):
     text = VALID_LAYOUT.replace("kind: DesktopLayout", "kind: DesktopLayot").replace(
-        "name: hostile", "name: Hostile_Name")
+        "name: hostile", "name: Hostile_Name"
+    )
     run, findings = run_hostile(tmp_path, "kind.yaml", text)
     assert ids_lines(findings) == [("config/envelope", 2), ("config/envelope", 3)]
     assert [e for e in run.entries if e.file == "configs/kind.yaml"] == []
@@ -617,7 +650,11 @@ def test_load_files_returns_every_file_problems_included(tmp_path):
     (folder / "d.yaml").write_text("[" * 1000, encoding="utf-8")
     sources = load_files([folder], tmp_path)
     assert [s.relpath for s in sources] == [
-        "configs/a.yaml", "configs/b.yaml", "configs/c.json", "configs/d.yaml"]
+        "configs/a.yaml",
+        "configs/b.yaml",
+        "configs/c.json",
+        "configs/d.yaml",
+    ]
     assert [s.problem is None for s in sources] == [True, False, False, False]
     assert len(sources[0].documents) == 1
 

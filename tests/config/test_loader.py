@@ -30,8 +30,7 @@ def write(folder: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
-def load_one(tmp_path: Path, name: str, text: str, limits: ParseLimits | None = None
-             ) -> SourceFile:
+def load_one(tmp_path: Path, name: str, text: str, limits: ParseLimits | None = None) -> SourceFile:
     write(tmp_path, {name: text})
     return read_file(tmp_path / name, name, name, limits or ParseLimits())
 
@@ -48,35 +47,59 @@ def data_of(tmp_path: Path, name: str, text: str) -> object:
 
 def test_discovery_is_recursive_sorted_and_takes_only_configuration_suffixes(tmp_path):
     folder = tmp_path / "configs"
-    write(folder, {
-        "b.yaml": "a: 1", "a.yml": "a: 1", "c.json": "{}", "UPPER.YAML": "a: 1",
-        "layouts/z.yaml": "a: 1", "layouts/deep/x.json": "{}", "layouts/a.yaml": "a: 1",
-        "notes.txt": "x", "README.md": "x", "script.py": "x", "data.yaml.bak": "x",
-    })
+    write(
+        folder,
+        {
+            "b.yaml": "a: 1",
+            "a.yml": "a: 1",
+            "c.json": "{}",
+            "UPPER.YAML": "a: 1",
+            "layouts/z.yaml": "a: 1",
+            "layouts/deep/x.json": "{}",
+            "layouts/a.yaml": "a: 1",
+            "notes.txt": "x",
+            "README.md": "x",
+            "script.py": "x",
+            "data.yaml.bak": "x",
+        },
+    )
     found = [label for _, _, label in discover([folder], tmp_path)]
     assert found == sorted(found)
     assert found == [
-        "UPPER.YAML", "a.yml", "b.yaml", "c.json",
-        "layouts/a.yaml", "layouts/deep/x.json", "layouts/z.yaml",
+        "UPPER.YAML",
+        "a.yml",
+        "b.yaml",
+        "c.json",
+        "layouts/a.yaml",
+        "layouts/deep/x.json",
+        "layouts/z.yaml",
     ]
 
 
 def test_hidden_files_and_folders_are_skipped(tmp_path):
     folder = tmp_path / "configs"
-    write(folder, {
-        "visible.yaml": "a: 1", ".hidden.yaml": "a: 1", ".git/config.yaml": "a: 1",
-        "layouts/.swap.yaml": "a: 1", "layouts/.cache/x.json": "{}", "layouts/ok.json": "{}",
-    })
+    write(
+        folder,
+        {
+            "visible.yaml": "a: 1",
+            ".hidden.yaml": "a: 1",
+            ".git/config.yaml": "a: 1",
+            "layouts/.swap.yaml": "a: 1",
+            "layouts/.cache/x.json": "{}",
+            "layouts/ok.json": "{}",
+        },
+    )
     assert [label for _, _, label in discover([folder], tmp_path)] == [
-        "layouts/ok.json", "visible.yaml"]
+        "layouts/ok.json",
+        "visible.yaml",
+    ]
 
 
 def test_labels_are_relative_to_their_folder_and_paths_to_the_root(tmp_path):
     first, second = tmp_path / "repo" / "one", tmp_path / "repo" / "two"
     write(first, {"x/a.yaml": "a: 1"})
     write(second, {"b.yaml": "a: 1"})
-    found = [(relpath, label) for _, relpath, label in
-             discover([second, first], tmp_path / "repo")]
+    found = [(relpath, label) for _, relpath, label in discover([second, first], tmp_path / "repo")]
     assert found == [("two/b.yaml", "b.yaml"), ("one/x/a.yaml", "x/a.yaml")]
 
 
@@ -110,8 +133,7 @@ def test_load_files_reads_in_discovery_order_with_the_given_limits(tmp_path):
     folder = tmp_path / "configs"
     write(folder, {"b.yaml": "a: [[[1]]]", "a.json": '{"a": 1}'})
     sources = load_files([folder], tmp_path, ParseLimits(max_depth=2))
-    assert [(s.label, s.problem is None) for s in sources] == [("a.json", True),
-                                                              ("b.yaml", False)]
+    assert [(s.label, s.problem is None) for s in sources] == [("a.json", True), ("b.yaml", False)]
     assert sources[0].is_json
     assert not sources[1].is_json
 
@@ -129,15 +151,46 @@ def test_parse_limits_are_the_spec_defaults_and_follow_the_policy():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"), ("Yes", "Yes"),
-        ("true", True), ("True", True), ("TRUE", True), ("false", False), ("FALSE", False),
-        ("~", None), ("null", None), ("Null", None), ("", None),
-        ("1e5", 100000.0), ("1E5", 100000.0), ("-1.5e-3", -0.0015), ("1.", 1.0), (".5", 0.5),
-        ("0x1F", 31), ("0o17", 15), ("010", 10), ("+12", 12), ("-3", -3), ("0", 0),
-        ("1_000", "1_000"), ("0b101", "0b101"), ("2026-03-31", "2026-03-31"),
-        ("12:30:00", "12:30:00"), ("'yes'", "yes"), ('"0x1F"', "0x1F"), ("'~'", "~"),
-        ('"true"', "true"), ("!!str 5", "5"), ("!!int '7'", 7), ("!!float 3", 3.0),
-        ("!!bool 'true'", True), ("!!null ''", None), ("! 12", "12"),
+        ("yes", "yes"),
+        ("no", "no"),
+        ("on", "on"),
+        ("off", "off"),
+        ("y", "y"),
+        ("Yes", "Yes"),
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("false", False),
+        ("FALSE", False),
+        ("~", None),
+        ("null", None),
+        ("Null", None),
+        ("", None),
+        ("1e5", 100000.0),
+        ("1E5", 100000.0),
+        ("-1.5e-3", -0.0015),
+        ("1.", 1.0),
+        (".5", 0.5),
+        ("0x1F", 31),
+        ("0o17", 15),
+        ("010", 10),
+        ("+12", 12),
+        ("-3", -3),
+        ("0", 0),
+        ("1_000", "1_000"),
+        ("0b101", "0b101"),
+        ("2026-03-31", "2026-03-31"),
+        ("12:30:00", "12:30:00"),
+        ("'yes'", "yes"),
+        ('"0x1F"', "0x1F"),
+        ("'~'", "~"),
+        ('"true"', "true"),
+        ("!!str 5", "5"),
+        ("!!int '7'", 7),
+        ("!!float 3", 3.0),
+        ("!!bool 'true'", True),
+        ("!!null ''", None),
+        ("! 12", "12"),
     ],
 )
 def test_yaml_scalars_follow_the_yaml_1_2_core_schema(tmp_path, text, expected):
@@ -158,31 +211,64 @@ def test_yaml_nan(tmp_path):
 
 
 def test_block_scalars_keep_their_text(tmp_path):
-    data = data_of(tmp_path, "s.yaml", """
+    data = data_of(
+        tmp_path,
+        "s.yaml",
+        """
         literal: |
           line one
           line two
         folded: >
           one
           two
-        """)
+        """,
+    )
     assert data == {"literal": "line one\nline two\n", "folded": "one two\n"}
 
 
 def test_json_files_use_json_scalar_rules(tmp_path):
-    data = data_of(tmp_path, "s.json", """
+    data = data_of(
+        tmp_path,
+        "s.json",
+        """
         {"t": true, "f": false, "n": null, "i": 10, "neg": -3, "e": 1e5, "x": 1.5,
          "s": "yes", "h": "0x1F", "tilde": "~", "empty": "", "esc": "a\\u00e9\\n",
          "list": [1, "2", [3]], "obj": {"k": {}}}
-        """)
+        """,
+    )
     assert data == {
-        "t": True, "f": False, "n": None, "i": 10, "neg": -3, "e": 100000.0, "x": 1.5,
-        "s": "yes", "h": "0x1F", "tilde": "~", "empty": "", "esc": "a\u00e9\n",
-        "list": [1, "2", [3]], "obj": {"k": {}},
+        "t": True,
+        "f": False,
+        "n": None,
+        "i": 10,
+        "neg": -3,
+        "e": 100000.0,
+        "x": 1.5,
+        "s": "yes",
+        "h": "0x1F",
+        "tilde": "~",
+        "empty": "",
+        "esc": "a\u00e9\n",
+        "list": [1, "2", [3]],
+        "obj": {"k": {}},
     }
     assert type(data["e"]) is float  # type: ignore[index]
-    assert list(data) == ["t", "f", "n", "i", "neg", "e", "x", "s", "h", "tilde", "empty",  # type: ignore[call-overload]
-                          "esc", "list", "obj"]
+    assert list(data) == [
+        "t",
+        "f",
+        "n",
+        "i",
+        "neg",
+        "e",
+        "x",
+        "s",
+        "h",
+        "tilde",
+        "empty",  # type: ignore[call-overload]
+        "esc",
+        "list",
+        "obj",
+    ]
 
 
 @pytest.mark.parametrize("text", ["True", "yes", "~", "0x1F", "010", ".5", "1.", "NaN"])
@@ -203,19 +289,28 @@ def test_yaml_file_holds_several_documents_and_skips_empty_ones(tmp_path):
     source = load_one(tmp_path, "m.yaml", "a: 1\n---\n---\n# nothing\n---\nb: 2\n...\n")
     assert source.problem is None
     assert [(d.index, d.data, d.line) for d in source.documents] == [
-        (0, {"a": 1}, 1), (1, {"b": 2}, 5)]
+        (0, {"a": 1}, 1),
+        (1, {"b": 2}, 5),
+    ]
 
 
 def test_non_string_keys_are_kept_as_parsed(tmp_path):
     assert data_of(tmp_path, "k.yaml", "2: a\ntrue: b\nnull: c\n1.5: d\n") == {
-        2: "a", True: "b", None: "c", 1.5: "d"}
+        2: "a",
+        True: "b",
+        None: "c",
+        1.5: "d",
+    }
 
 
 # -- anchors, aliases, merge keys ----------------------------------------------------------------
 
 
 def test_anchors_aliases_and_merge_keys(tmp_path):
-    data = data_of(tmp_path, "m.yaml", """
+    data = data_of(
+        tmp_path,
+        "m.yaml",
+        """
         defaults: &defaults {columns: 24, rows: 16}
         position: &pos {x: 0, y: 0}
         grid: *defaults
@@ -226,21 +321,31 @@ def test_anchors_aliases_and_merge_keys(tmp_path):
           <<: [*pos, *defaults, {extra: true}]
           x: 5
         listed: [*pos, *pos]
-        """)
+        """,
+    )
     assert data["grid"] == {"columns": 24, "rows": 16}  # type: ignore[index]
     assert data["merged"] == {"columns": 24, "rows": 8}  # type: ignore[index]
     assert data["several"] == {  # type: ignore[index]
-        "x": 5, "y": 0, "columns": 24, "rows": 16, "extra": True}
+        "x": 5,
+        "y": 0,
+        "columns": 24,
+        "rows": 16,
+        "extra": True,
+    }
     assert data["listed"] == [{"x": 0, "y": 0}] * 2  # type: ignore[index]
 
 
 def test_first_merge_source_wins_and_explicit_keys_win_over_all(tmp_path):
-    data = data_of(tmp_path, "m.yaml", """
+    data = data_of(
+        tmp_path,
+        "m.yaml",
+        """
         a: &a {k: from-a, only-a: 1}
         b: &b {k: from-b, only-b: 2}
         both: {<<: [*a, *b]}
         explicit: {k: mine, <<: [*a, *b]}
-        """)
+        """,
+    )
     assert data["both"] == {"k": "from-a", "only-a": 1, "only-b": 2}  # type: ignore[index]
     assert data["explicit"]["k"] == "mine"  # type: ignore[index]
 
@@ -249,7 +354,9 @@ def test_merge_of_a_scalar_is_a_problem(tmp_path):
     source = load_one(tmp_path, "m.yaml", "a: &a 1\nb:\n  <<: *a\n")
     assert source.problem is not None
     assert (source.problem.line, source.problem.message) == (
-        3, "a merge key '<<' takes a mapping or a list of them")
+        3,
+        "a merge key '<<' takes a mapping or a list of them",
+    )
 
 
 def test_merge_key_is_an_ordinary_key_in_json(tmp_path):
@@ -274,7 +381,9 @@ def test_alias_expansion_limit_counts_every_node_an_alias_brings(tmp_path, alias
     else:
         assert source.problem is not None
         assert (source.problem.line, source.problem.message) == (
-            2, "alias expansion beyond 10,000 nodes")
+            2,
+            "alias expansion beyond 10,000 nodes",
+        )
 
 
 @pytest.mark.parametrize(("depth", "ok"), [(200, True), (201, False)])
@@ -357,7 +466,10 @@ def test_line_of_points_at_the_first_line_of_each_element(nested, ptr, line):
 
 
 def test_line_of_in_json(tmp_path):
-    source = load_one(tmp_path, "lines.json", """
+    source = load_one(
+        tmp_path,
+        "lines.json",
+        """
         {
           "spec": {
             "widgets": [
@@ -369,11 +481,20 @@ def test_line_of_in_json(tmp_path):
             "a/b": 1
           }
         }
-        """)
+        """,
+    )
     document = source.documents[0]
-    assert [document.line_of(p) for p in
-            ("", "/spec", "/spec/widgets/0", "/spec/widgets/1", "/spec/widgets/1/id",
-             "/spec/a~1b")] == [1, 2, 4, 5, 6, 9]
+    assert [
+        document.line_of(p)
+        for p in (
+            "",
+            "/spec",
+            "/spec/widgets/0",
+            "/spec/widgets/1",
+            "/spec/widgets/1/id",
+            "/spec/a~1b",
+        )
+    ] == [1, 2, 4, 5, 6, 9]
 
 
 def test_line_of_in_later_documents(tmp_path):

@@ -26,17 +26,40 @@ def test_every_catalogue_rule_without_an_org_has_rule_tests_in_this_folder():
     # covered elsewhere), and a renamed one must be renamed in the tests.
     covered_elsewhere = {"config/parse", "strategy/capacity", "org/reference"}
     covered_here = {
-        "config/envelope", "config/schema", "config/secret", "config/duplicate-target",
+        "config/envelope",
+        "config/schema",
+        "config/secret",
+        "config/duplicate-target",
         "config/waiver",
-        "layout/grid-size", "layout/widget-limit", "layout/widget-type", "layout/position",
-        "layout/grid-bounds", "layout/overlap", "layout/widget-id", "layout/visibility",
+        "layout/grid-size",
+        "layout/widget-limit",
+        "layout/widget-type",
+        "layout/position",
+        "layout/grid-bounds",
+        "layout/overlap",
+        "layout/widget-id",
+        "layout/visibility",
         "layout/load-impact",
-        "flow/id-format", "flow/scope", "flow/apply-target", "flow/matrix", "flow/max-wait",
-        "strategy/enum", "strategy/overflow", "strategy/skills", "strategy/peak-load",
+        "flow/id-format",
+        "flow/scope",
+        "flow/apply-target",
+        "flow/matrix",
+        "flow/max-wait",
+        "strategy/enum",
+        "strategy/overflow",
+        "strategy/skills",
+        "strategy/peak-load",
         "strategy/duplicate-media",
-        "trigger/condition-limit", "trigger/operator", "trigger/value", "trigger/action",
-        "routing-rule/depth", "routing-rule/operator", "routing-rule/structure",
-        "routing-rule/value", "routing-rule/field", "routing-rule/duplicate-name",
+        "trigger/condition-limit",
+        "trigger/operator",
+        "trigger/value",
+        "trigger/action",
+        "routing-rule/depth",
+        "routing-rule/operator",
+        "routing-rule/structure",
+        "routing-rule/value",
+        "routing-rule/field",
+        "routing-rule/duplicate-name",
     }
     assert {r.id for r in builtin_registry()} == covered_here | covered_elsewhere
 
@@ -44,8 +67,7 @@ def test_every_catalogue_rule_without_an_org_has_rule_tests_in_this_folder():
 # -- config/envelope ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["a", "0", "agent-default", "agent-default-2", "a" * 63,
-                                  "0-9"])
+@pytest.mark.parametrize("name", ["a", "0", "agent-default", "agent-default-2", "a" * 63, "0-9"])
 def test_valid_names_pass(check_yaml, name):
     text = f'apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata: {{name: "{name}"}}\n'
     assert check_yaml(text + LAYOUT_SPEC) == []
@@ -53,8 +75,17 @@ def test_valid_names_pass(check_yaml, name):
 
 @pytest.mark.parametrize(
     "name",
-    ["Agent", "agent_default", "-agent", "agent.default", '""', "a" * 64, "123", "true",
-     '"agent default"'],
+    [
+        "Agent",
+        "agent_default",
+        "-agent",
+        "agent.default",
+        '""',
+        "a" * 64,
+        "123",
+        "true",
+        '"agent default"',
+    ],
 )
 def test_invalid_names_fail_at_the_name(check_yaml, name):
     findings = check_yaml(f"""
@@ -72,39 +103,82 @@ def test_invalid_names_fail_at_the_name(check_yaml, name):
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        pytest.param(f"kind: DesktopLayout\nmetadata: {{name: a}}\n{LAYOUT_SPEC}\n", 1,
-                     "apiVersion is missing", id="no-apiVersion"),
-        pytest.param(f"apiVersion: genesys-compliance/v2\nkind: DesktopLayout\n"
-                     f"metadata: {{name: a}}\n{LAYOUT_SPEC}\n", 1,
-                     "apiVersion must be 'genesys-compliance/v1', not 'genesys-compliance/v2'",
-                     id="wrong-apiVersion"),
-        pytest.param(f"apiVersion: genesys-compliance/v1\nmetadata: {{name: a}}\n{LAYOUT_SPEC}\n",
-                     1, "kind is missing", id="no-kind"),
-        pytest.param(f"apiVersion: genesys-compliance/v1\nkind: DesktopLayouts\n"
-                     f"metadata: {{name: a}}\n{LAYOUT_SPEC}\n", 2,
-                     "unknown kind 'DesktopLayouts'; expected one of DesktopLayout, "
-                     "FlowSettings, RoutingStrategy, TriggerRule, RoutingRule", id="unknown-kind"),
-        pytest.param(f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n{LAYOUT_SPEC}\n",
-                     1, "metadata is missing", id="no-metadata"),
-        pytest.param(f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata: agent\n"
-                     f"{LAYOUT_SPEC}\n", 3, "metadata must be a mapping", id="metadata-scalar"),
-        pytest.param(f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
-                     f"metadata: {{labels: {{}}}}\n{LAYOUT_SPEC}\n", 3,
-                     "metadata.name is missing: use lowercase letters, digits and dashes, "
-                     "1..63 characters", id="no-name"),
-        pytest.param("apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
-                     "metadata: {name: a}\n", 1, "spec is missing", id="no-spec"),
-        pytest.param("apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
-                     "metadata: {name: a}\nspec: [name, grid]\n", 4, "spec must be a mapping",
-                     id="spec-list"),
-        pytest.param(f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
-                     f"metadata: {{name: a}}\n{LAYOUT_SPEC}\nstatus: {{}}\n", 5,
-                     "unknown top-level field(s): status", id="unknown-top-level"),
-        pytest.param("- apiVersion: genesys-compliance/v1\n- kind: DesktopLayout\n", 1,
-                     "a document must be a mapping with apiVersion, kind, metadata and spec, "
-                     "not list", id="not-a-mapping"),
-        pytest.param("# nothing here yet\n", 1, "the file holds no configuration document",
-                     id="empty-file"),
+        pytest.param(
+            f"kind: DesktopLayout\nmetadata: {{name: a}}\n{LAYOUT_SPEC}\n",
+            1,
+            "apiVersion is missing",
+            id="no-apiVersion",
+        ),
+        pytest.param(
+            f"apiVersion: genesys-compliance/v2\nkind: DesktopLayout\n"
+            f"metadata: {{name: a}}\n{LAYOUT_SPEC}\n",
+            1,
+            "apiVersion must be 'genesys-compliance/v1', not 'genesys-compliance/v2'",
+            id="wrong-apiVersion",
+        ),
+        pytest.param(
+            f"apiVersion: genesys-compliance/v1\nmetadata: {{name: a}}\n{LAYOUT_SPEC}\n",
+            1,
+            "kind is missing",
+            id="no-kind",
+        ),
+        pytest.param(
+            f"apiVersion: genesys-compliance/v1\nkind: DesktopLayouts\n"
+            f"metadata: {{name: a}}\n{LAYOUT_SPEC}\n",
+            2,
+            "unknown kind 'DesktopLayouts'; expected one of DesktopLayout, "
+            "FlowSettings, RoutingStrategy, TriggerRule, RoutingRule",
+            id="unknown-kind",
+        ),
+        pytest.param(
+            f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n{LAYOUT_SPEC}\n",
+            1,
+            "metadata is missing",
+            id="no-metadata",
+        ),
+        pytest.param(
+            f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata: agent\n"
+            f"{LAYOUT_SPEC}\n",
+            3,
+            "metadata must be a mapping",
+            id="metadata-scalar",
+        ),
+        pytest.param(
+            f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
+            f"metadata: {{labels: {{}}}}\n{LAYOUT_SPEC}\n",
+            3,
+            "metadata.name is missing: use lowercase letters, digits and dashes, 1..63 characters",
+            id="no-name",
+        ),
+        pytest.param(
+            "apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata: {name: a}\n",
+            1,
+            "spec is missing",
+            id="no-spec",
+        ),
+        pytest.param(
+            "apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
+            "metadata: {name: a}\nspec: [name, grid]\n",
+            4,
+            "spec must be a mapping",
+            id="spec-list",
+        ),
+        pytest.param(
+            f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
+            f"metadata: {{name: a}}\n{LAYOUT_SPEC}\nstatus: {{}}\n",
+            5,
+            "unknown top-level field(s): status",
+            id="unknown-top-level",
+        ),
+        pytest.param(
+            "- apiVersion: genesys-compliance/v1\n- kind: DesktopLayout\n",
+            1,
+            "a document must be a mapping with apiVersion, kind, metadata and spec, not list",
+            id="not-a-mapping",
+        ),
+        pytest.param(
+            "# nothing here yet\n", 1, "the file holds no configuration document", id="empty-file"
+        ),
     ],
 )
 def test_broken_envelopes_fail(check_yaml, text, line, message):
@@ -130,23 +204,34 @@ def test_an_unknown_metadata_field_fails_at_the_field(check_yaml):
 @pytest.mark.parametrize(
     ("metadata", "line", "message"),
     [
-        pytest.param("  name: voice\n", 3, "metadata.queueId: required field is missing",
-                     id="no-queue"),
-        pytest.param(f"  name: voice\n  queueId: {QUEUE}\n  requiredAgents: \"12\"\n", 6,
-                     "metadata.requiredAgents: Input should be a valid integer (got str)",
-                     id="string-agents"),
-        pytest.param(f"  name: voice\n  queueId: {QUEUE}\n"
-                     "  peak: {arrivalsPerHour: 120, avgHandleSeconds: 300, agents: 0}\n", 6,
-                     "metadata.peak.agents: Input should be greater than or equal to 1 (got int)",
-                     id="no-agents-at-peak"),
+        pytest.param(
+            "  name: voice\n", 3, "metadata.queueId: required field is missing", id="no-queue"
+        ),
+        pytest.param(
+            f'  name: voice\n  queueId: {QUEUE}\n  requiredAgents: "12"\n',
+            6,
+            "metadata.requiredAgents: Input should be a valid integer (got str)",
+            id="string-agents",
+        ),
+        pytest.param(
+            f"  name: voice\n  queueId: {QUEUE}\n"
+            "  peak: {arrivalsPerHour: 120, avgHandleSeconds: 300, agents: 0}\n",
+            6,
+            "metadata.peak.agents: Input should be greater than or equal to 1 (got int)",
+            id="no-agents-at-peak",
+        ),
     ],
 )
 def test_kind_metadata_that_does_not_fit_fails_as_envelope(check_yaml, metadata, line, message):
-    text = ("apiVersion: genesys-compliance/v1\nkind: RoutingStrategy\nmetadata:\n" + metadata
-            + "spec: {strategy: random, mediaType: voice}\n")
+    text = (
+        "apiVersion: genesys-compliance/v1\nkind: RoutingStrategy\nmetadata:\n"
+        + metadata
+        + "spec: {strategy: random, mediaType: voice}\n"
+    )
     findings = check_yaml(text)
     assert [(f.rule_id, f.line, f.message) for f in findings] == [
-        ("config/envelope", line, message)]
+        ("config/envelope", line, message)
+    ]
 
 
 def test_a_name_used_twice_in_one_file_fails_at_the_second(check_yaml):
@@ -242,7 +327,8 @@ def test_yaml_booleans_are_booleans(check_yaml, enabled):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("""
+        pytest.param(
+            """
             apiVersion: genesys-compliance/v1
             kind: DesktopLayout
             metadata: {name: agent}
@@ -250,8 +336,12 @@ def test_yaml_booleans_are_booleans(check_yaml, enabled):
               name: Agent
               grid: {columns: 24, rows: 16}
               colour: blue              # line 7
-            """, [(7, "spec.colour: unknown field")], id="unknown-spec-field"),
-        pytest.param("""
+            """,
+            [(7, "spec.colour: unknown field")],
+            id="unknown-spec-field",
+        ),
+        pytest.param(
+            """
             apiVersion: genesys-compliance/v1
             kind: DesktopLayout
             metadata: {name: agent}
@@ -262,8 +352,12 @@ def test_yaml_booleans_are_booleans(check_yaml, enabled):
                 - widget_type: queue-widget
                   id: a
                   colour: blue          # line 10
-            """, [(10, "spec.widgets[0].colour: unknown field")], id="unknown-widget-field"),
-        pytest.param(f"""
+            """,
+            [(10, "spec.widgets[0].colour: unknown field")],
+            id="unknown-widget-field",
+        ),
+        pytest.param(
+            f"""
             apiVersion: genesys-compliance/v1
             kind: FlowSettings
             metadata: {{name: primary}}
@@ -274,15 +368,23 @@ def test_yaml_booleans_are_booleans(check_yaml, enabled):
                 routing:
                   type: longestAvailable
                   maxWait: 600          # line 10
-            """, [(10, "spec.settings.routing.maxWait: unknown field")], id="misspelt-field"),
-        pytest.param("""
+            """,
+            [(10, "spec.settings.routing.maxWait: unknown field")],
+            id="misspelt-field",
+        ),
+        pytest.param(
+            """
             apiVersion: genesys-compliance/v1
             kind: DesktopLayout
             metadata: {name: agent}
             spec:                       # line 4
               name: Agent
-            """, [(4, "spec.grid: required field is missing")], id="missing-field"),
-        pytest.param("""
+            """,
+            [(4, "spec.grid: required field is missing")],
+            id="missing-field",
+        ),
+        pytest.param(
+            """
             apiVersion: genesys-compliance/v1
             kind: DesktopLayout
             metadata: {name: agent}
@@ -292,8 +394,12 @@ def test_yaml_booleans_are_booleans(check_yaml, enabled):
               widgets:
                 - widget_type: queue-widget   # line 8
                   position: {x: 0, y: 0, width: 1, height: 1}
-            """, [(8, "spec.widgets[0].id: required field is missing")], id="missing-id"),
-        pytest.param("""
+            """,
+            [(8, "spec.widgets[0].id: required field is missing")],
+            id="missing-id",
+        ),
+        pytest.param(
+            """
             apiVersion: genesys-compliance/v1
             kind: DesktopLayout
             metadata: {name: agent}
@@ -301,8 +407,12 @@ def test_yaml_booleans_are_booleans(check_yaml, enabled):
               name: Agent
               grid: {columns: 24, rows: 16}
               widgets: {a: 1}           # line 7
-            """, [(7, "spec.widgets: Input should be a valid list (got dict)")], id="wrong-type"),
-        pytest.param(f"""
+            """,
+            [(7, "spec.widgets: Input should be a valid list (got dict)")],
+            id="wrong-type",
+        ),
+        pytest.param(
+            f"""
             apiVersion: genesys-compliance/v1
             kind: RoutingRule
             metadata: {{name: r, queueId: {QUEUE}}}
@@ -310,14 +420,17 @@ def test_yaml_booleans_are_booleans(check_yaml, enabled):
               name: R
               priority: "10"            # line 6
               expression: {{type: condition, field: skill, operator: exists}}
-            """, [(6, "spec.priority: Input should be a valid integer (got str)")],
-            id="string-priority"),
+            """,
+            [(6, "spec.priority: Input should be a valid integer (got str)")],
+            id="string-priority",
+        ),
     ],
 )
 def test_specs_that_do_not_fit_their_kind_fail(check_yaml, text, expected):
     findings = check_yaml(text)
     assert [(f.rule_id, f.line, f.message) for f in findings] == [
-        ("config/schema", line, message) for line, message in expected]
+        ("config/schema", line, message) for line, message in expected
+    ]
 
 
 def test_every_schema_problem_is_reported_with_its_path(check_yaml):
@@ -389,24 +502,46 @@ def layout_with_configuration(key: str, value: str) -> str:
 
 @pytest.mark.parametrize(
     "key",
-    ["password", "PASSWORD", "passwd", "clientSecret", "client_secret", "apiKey", "api-key",
-     "API_KEY", "token", "webhookToken", "accessToken", "privateKey", "passphrase",
-     "credentials"],
+    [
+        "password",
+        "PASSWORD",
+        "passwd",
+        "clientSecret",
+        "client_secret",
+        "apiKey",
+        "api-key",
+        "API_KEY",
+        "token",
+        "webhookToken",
+        "accessToken",
+        "privateKey",
+        "passphrase",
+        "credentials",
+    ],
 )
 def test_a_literal_under_a_secret_key_fails_without_repeating_it(check_yaml, key):
     findings = check_yaml(layout_with_configuration(key, "s3cr3t-Value-42"))
     assert ids_lines(findings) == [("config/secret", 12)]
     [finding] = findings
-    assert finding.message == (f"{key!r} holds a literal credential; reference it from the "
-                               "environment instead")
+    assert finding.message == (
+        f"{key!r} holds a literal credential; reference it from the environment instead"
+    )
     assert "s3cr3t" not in finding.message
     assert "s3cr3t" not in finding.render()
 
 
 @pytest.mark.parametrize(
     "value",
-    ['"${CRM_API_TOKEN}"', "'${crm.token}'", "$CRM_API_TOKEN", "env:CRM_API_TOKEN",
-     "vault:secret/data/crm#token", '""', '"   "', "null"],
+    [
+        '"${CRM_API_TOKEN}"',
+        "'${crm.token}'",
+        "$CRM_API_TOKEN",
+        "env:CRM_API_TOKEN",
+        "vault:secret/data/crm#token",
+        '""',
+        '"   "',
+        "null",
+    ],
 )
 def test_references_and_empty_values_pass(check_yaml, value):
     assert check_yaml(layout_with_configuration("apiToken", value)) == []
@@ -415,13 +550,24 @@ def test_references_and_empty_values_pass(check_yaml, value):
 @pytest.mark.parametrize(
     ("key", "value", "kind"),
     [
-        pytest.param("authorization", '"Bearer abcdefghijklmnopqrstuvwxyz012345"', "bearer token",
-                     id="bearer"),
-        pytest.param("header", '"Authorization: bearer 0123456789abcdef0123"', "bearer token",
-                     id="bearer-in-text"),
-        pytest.param("session",
-                     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
-                     "JWT", id="jwt"),
+        pytest.param(
+            "authorization",
+            '"Bearer abcdefghijklmnopqrstuvwxyz012345"',
+            "bearer token",
+            id="bearer",
+        ),
+        pytest.param(
+            "header",
+            '"Authorization: bearer 0123456789abcdef0123"',
+            "bearer token",
+            id="bearer-in-text",
+        ),
+        pytest.param(
+            "session",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+            "JWT",
+            id="jwt",
+        ),
     ],
 )
 def test_token_shaped_values_fail_under_any_key(check_yaml, key, value, kind):
@@ -434,7 +580,8 @@ def test_token_shaped_values_fail_under_any_key(check_yaml, key, value, kind):
 
 
 @pytest.mark.parametrize(
-    "value", ['"Bearer short"', "tokenised-search", '"eyJ is how JWTs start"', "42"],
+    "value",
+    ['"Bearer short"', "tokenised-search", '"eyJ is how JWTs start"', "42"],
 )
 def test_ordinary_values_are_not_secrets(check_yaml, value):
     assert check_yaml(layout_with_configuration("note", value)) == []
@@ -493,14 +640,15 @@ def overlapping_layout(*waivers: str) -> str:
         "    - {widget_type: queue-widget, id: b, position: {x: 1, y: 1, width: 2, height: 2}}",
         "metadata:",
         "  name: wall-board",
-        "  waivers:" if waivers else "  waivers: []",   # line 11
+        "  waivers:" if waivers else "  waivers: []",  # line 11
     ]
-    lines += [f"    - {w}" for w in waivers]           # line 12 onwards
+    lines += [f"    - {w}" for w in waivers]  # line 12 onwards
     return "\n".join(lines) + "\n"
 
 
-def waiver(rule: str = "layout/overlap", reason: str | None = REASON,
-           expires: object = "2027-03-31") -> str:
+def waiver(
+    rule: str = "layout/overlap", reason: str | None = REASON, expires: object = "2027-03-31"
+) -> str:
     fields = [f"rule: {rule}"]
     if reason is not None:
         fields.append(f'reason: "{reason}"')
@@ -556,8 +704,11 @@ def test_a_warning_can_be_waived(check_yaml):
         "  grid: {columns: 24, rows: 16}",
         "  widgets:",
     ]
-    lines += [f"    - {{widget_type: queue-widget, id: w{i}, "
-              f"position: {{x: {i}, y: 0, width: 1, height: 1}}}}" for i in range(13)]
+    lines += [
+        f"    - {{widget_type: queue-widget, id: w{i}, "
+        f"position: {{x: {i}, y: 0, width: 1, height: 1}}}}"
+        for i in range(13)
+    ]
     findings = check_yaml("\n".join(lines))
     assert [(f.rule_id, f.line, f.severity, f.waived) for f in findings] == [
         ("layout/load-impact", 11, "warning", REASON),
@@ -569,48 +720,80 @@ def test_a_warning_can_be_waived(check_yaml):
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        pytest.param(waiver(expires=(TODAY - timedelta(days=1)).isoformat()),
-                     "waiver of layout/overlap expired on 2026-11-22", id="expired-yesterday"),
-        pytest.param(waiver(expires="2020-01-01"),
-                     "waiver of layout/overlap expired on 2020-01-01", id="expired-long-ago"),
-        pytest.param(waiver(reason=None), "waiver of layout/overlap has no reason",
-                     id="no-reason"),
-        pytest.param(waiver(reason=""), "waiver of layout/overlap has no reason",
-                     id="empty-reason"),
-        pytest.param(waiver(reason="   "), "waiver of layout/overlap has no reason",
-                     id="blank-reason"),
-        pytest.param(waiver(rule="layout/overlaps"),
-                     "waiver names unknown rule 'layout/overlaps'", id="unknown-rule"),
-        pytest.param(waiver(rule="overlap"), "waiver names unknown rule 'overlap'",
-                     id="rule-without-family"),
-        pytest.param('{reason: "x", expires: 2027-03-31}', "waiver names unknown rule 'None'",
-                     id="no-rule"),
-        pytest.param(waiver(expires=None),
-                     "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
-                     id="no-expiry"),
-        pytest.param(waiver(expires="next spring"),
-                     "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
-                     id="expiry-not-a-date"),
-        pytest.param(waiver(expires="20270331"),
-                     "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
-                     id="expiry-number"),
-        pytest.param(waiver(expires="2027-02-30"),
-                     "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
-                     id="expiry-impossible-date"),
-        pytest.param('{rule: layout/overlap, reason: "x", expires: 2027-03-31, by: me}',
-                     "unknown waiver field(s): by", id="unknown-field"),
-        pytest.param("layout/overlap", "a waiver must be a mapping of rule, reason, expires",
-                     id="not-a-mapping"),
-        pytest.param(waiver(rule="config/waiver"), "config/waiver cannot be waived",
-                     id="waiving-waivers"),
-        pytest.param(waiver(rule="config/envelope"), "config/envelope cannot be waived",
-                     id="waiving-the-envelope"),
+        pytest.param(
+            waiver(expires=(TODAY - timedelta(days=1)).isoformat()),
+            "waiver of layout/overlap expired on 2026-11-22",
+            id="expired-yesterday",
+        ),
+        pytest.param(
+            waiver(expires="2020-01-01"),
+            "waiver of layout/overlap expired on 2020-01-01",
+            id="expired-long-ago",
+        ),
+        pytest.param(waiver(reason=None), "waiver of layout/overlap has no reason", id="no-reason"),
+        pytest.param(
+            waiver(reason=""), "waiver of layout/overlap has no reason", id="empty-reason"
+        ),
+        pytest.param(
+            waiver(reason="   "), "waiver of layout/overlap has no reason", id="blank-reason"
+        ),
+        pytest.param(
+            waiver(rule="layout/overlaps"),
+            "waiver names unknown rule 'layout/overlaps'",
+            id="unknown-rule",
+        ),
+        pytest.param(
+            waiver(rule="overlap"), "waiver names unknown rule 'overlap'", id="rule-without-family"
+        ),
+        pytest.param(
+            '{reason: "x", expires: 2027-03-31}', "waiver names unknown rule 'None'", id="no-rule"
+        ),
+        pytest.param(
+            waiver(expires=None),
+            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
+            id="no-expiry",
+        ),
+        pytest.param(
+            waiver(expires="next spring"),
+            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
+            id="expiry-not-a-date",
+        ),
+        pytest.param(
+            waiver(expires="20270331"),
+            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
+            id="expiry-number",
+        ),
+        pytest.param(
+            waiver(expires="2027-02-30"),
+            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
+            id="expiry-impossible-date",
+        ),
+        pytest.param(
+            '{rule: layout/overlap, reason: "x", expires: 2027-03-31, by: me}',
+            "unknown waiver field(s): by",
+            id="unknown-field",
+        ),
+        pytest.param(
+            "layout/overlap",
+            "a waiver must be a mapping of rule, reason, expires",
+            id="not-a-mapping",
+        ),
+        pytest.param(
+            waiver(rule="config/waiver"), "config/waiver cannot be waived", id="waiving-waivers"
+        ),
+        pytest.param(
+            waiver(rule="config/envelope"),
+            "config/envelope cannot be waived",
+            id="waiving-the-envelope",
+        ),
     ],
 )
 def test_a_broken_waiver_is_a_finding_and_waives_nothing(check_yaml, item, message):
     findings = check_yaml(overlapping_layout(item))
-    assert ids_lines(findings) == [("layout/overlap", OVERLAP_LINE),
-                                   ("config/waiver", FIRST_WAIVER_LINE)]
+    assert ids_lines(findings) == [
+        ("layout/overlap", OVERLAP_LINE),
+        ("config/waiver", FIRST_WAIVER_LINE),
+    ]
     assert findings[0].waived is None
     assert findings[0].fails()
     assert findings[1].message == message
@@ -618,23 +801,27 @@ def test_a_broken_waiver_is_a_finding_and_waives_nothing(check_yaml, item, messa
 
 
 def test_each_broken_waiver_is_reported_on_its_own_line(check_yaml):
-    text = overlapping_layout(waiver(rule="layout/load-impact"),
-                              waiver(expires="2026-01-01"),
-                              waiver(rule="layout/nope"),
-                              waiver())
+    text = overlapping_layout(
+        waiver(rule="layout/load-impact"),
+        waiver(expires="2026-01-01"),
+        waiver(rule="layout/nope"),
+        waiver(),
+    )
     findings = check_yaml(text)
     assert [(f.rule_id, f.line, f.waived) for f in findings] == [
-        ("layout/overlap", OVERLAP_LINE, REASON),   # the last waiver is valid
+        ("layout/overlap", OVERLAP_LINE, REASON),  # the last waiver is valid
         ("config/waiver", FIRST_WAIVER_LINE + 1, None),
         ("config/waiver", FIRST_WAIVER_LINE + 2, None),
     ]
 
 
 def test_waivers_must_be_a_list(check_yaml):
-    text = overlapping_layout().replace("waivers: []", f'waivers: {waiver()}')
+    text = overlapping_layout().replace("waivers: []", f"waivers: {waiver()}")
     findings = check_yaml(text)
-    assert ids_lines(findings) == [("layout/overlap", OVERLAP_LINE),
-                                   ("config/waiver", FIRST_WAIVER_LINE - 1)]
+    assert ids_lines(findings) == [
+        ("layout/overlap", OVERLAP_LINE),
+        ("config/waiver", FIRST_WAIVER_LINE - 1),
+    ]
     assert findings[1].message == "waivers must be a list of {rule, reason, expires}"
 
 
@@ -658,17 +845,22 @@ def test_a_waiver_finding_points_at_the_first_line_of_the_waiver(check_yaml):
 
 def layout_doc(name: str, layout_id: str | None) -> str:
     target = f"\n  layoutId: {layout_id}" if layout_id else ""
-    return (f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata:\n"
-            f"  name: {name}{target}\n{LAYOUT_SPEC}\n")
+    return (
+        f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata:\n"
+        f"  name: {name}{target}\n{LAYOUT_SPEC}\n"
+    )
 
 
 def test_two_layouts_with_the_same_layout_id_fail_at_the_second(check_files):
-    findings = check_files({"a.yaml": layout_doc("agent-a", "lay-1"),
-                            "b.yaml": layout_doc("agent-b", "lay-1")})
+    findings = check_files(
+        {"a.yaml": layout_doc("agent-a", "lay-1"), "b.yaml": layout_doc("agent-b", "lay-1")}
+    )
     assert [(f.file, f.rule_id, f.line) for f in findings] == [
-        ("configs/b.yaml", "config/duplicate-target", 5)]
-    assert findings[0].message == ("DesktopLayout 'lay-1' is already targeted by a.yaml::agent-a "
-                                   "(configs/a.yaml:5)")
+        ("configs/b.yaml", "config/duplicate-target", 5)
+    ]
+    assert findings[0].message == (
+        "DesktopLayout 'lay-1' is already targeted by a.yaml::agent-a (configs/a.yaml:5)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -680,8 +872,12 @@ def test_two_layouts_with_the_same_layout_id_fail_at_the_second(check_files):
     ],
 )
 def test_layouts_with_different_targets_pass(check_files, first, second):
-    assert check_files({"a.yaml": layout_doc("agent-a", first),
-                        "b.yaml": layout_doc("agent-b", second)}) == []
+    assert (
+        check_files(
+            {"a.yaml": layout_doc("agent-a", first), "b.yaml": layout_doc("agent-b", second)}
+        )
+        == []
+    )
 
 
 def test_a_duplicate_target_within_one_file(check_yaml):
@@ -702,11 +898,13 @@ def flow_doc(name: str, flow_id: str) -> str:
 
 
 def test_two_flow_settings_for_the_same_flow_fail(check_files):
-    findings = check_files({"primary.yaml": flow_doc("primary", FLOW),
-                            "copy.yaml": flow_doc("copy", FLOW)})
+    findings = check_files(
+        {"primary.yaml": flow_doc("primary", FLOW), "copy.yaml": flow_doc("copy", FLOW)}
+    )
     # Files are read in name order: copy.yaml comes first, so primary.yaml is the duplicate.
     assert [(f.file, f.rule_id, f.line) for f in findings] == [
-        ("configs/primary.yaml", "config/duplicate-target", 6)]
+        ("configs/primary.yaml", "config/duplicate-target", 6)
+    ]
     assert "copy.yaml::copy" in findings[0].message
 
 
@@ -736,7 +934,8 @@ def test_trigger_rules_are_identified_by_rule_id_or_spec_id(check_files):
     by_spec = trigger_doc("b", "labels: {}").replace("spec:\n", f"spec:\n          id: {rule_id}\n")
     findings = check_files({"a.yaml": by_metadata, "b.yaml": by_spec})
     assert [(f.file, f.rule_id, f.line) for f in findings] == [
-        ("configs/b.yaml", "config/duplicate-target", 7)]
+        ("configs/b.yaml", "config/duplicate-target", 7)
+    ]
 
 
 def test_the_same_identity_in_different_kinds_is_no_duplicate(check_files):
@@ -761,12 +960,19 @@ def strategy_doc(name: str, queue: str, media: str) -> str:
 
 
 def test_two_strategies_for_one_queue_and_media_type_fail(check_files):
-    findings = check_files({"a.yaml": strategy_doc("support-voice", QUEUE, "voice"),
-                            "b.yaml": strategy_doc("support-voice-2", QUEUE, "voice")})
+    findings = check_files(
+        {
+            "a.yaml": strategy_doc("support-voice", QUEUE, "voice"),
+            "b.yaml": strategy_doc("support-voice-2", QUEUE, "voice"),
+        }
+    )
     assert [(f.file, f.rule_id, f.line) for f in findings] == [
-        ("configs/b.yaml", "strategy/duplicate-media", 8)]
-    assert findings[0].message == (f"RoutingStrategy '{QUEUE}/voice' is already targeted by "
-                                   "a.yaml::support-voice (configs/a.yaml:8)")
+        ("configs/b.yaml", "strategy/duplicate-media", 8)
+    ]
+    assert findings[0].message == (
+        f"RoutingStrategy '{QUEUE}/voice' is already targeted by "
+        "a.yaml::support-voice (configs/a.yaml:8)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -778,13 +984,22 @@ def test_two_strategies_for_one_queue_and_media_type_fail(check_files):
     ],
 )
 def test_strategies_for_other_queues_or_media_pass(check_files, second_queue, second_media):
-    assert check_files({"a.yaml": strategy_doc("first", QUEUE, "voice"),
-                        "b.yaml": strategy_doc("second", second_queue, second_media)}) == []
+    assert (
+        check_files(
+            {
+                "a.yaml": strategy_doc("first", QUEUE, "voice"),
+                "b.yaml": strategy_doc("second", second_queue, second_media),
+            }
+        )
+        == []
+    )
 
 
 def test_duplicate_media_within_one_file(check_yaml):
-    text = "---\n".join(textwrap.dedent(strategy_doc(name, QUEUE, "voice")).lstrip()
-                        for name in ("voice-a", "voice-b"))
+    text = "---\n".join(
+        textwrap.dedent(strategy_doc(name, QUEUE, "voice")).lstrip()
+        for name in ("voice-a", "voice-b")
+    )
     assert ids_lines(check_yaml(text)) == [("strategy/duplicate-media", 8 + 9)]
 
 
@@ -805,12 +1020,15 @@ def routing_rule_doc(name: str, queue: str, rule_name: str) -> str:
 
 
 def test_two_routing_rules_with_one_name_in_one_queue_fail(check_files):
-    findings = check_files({
-        "escalation.yaml": routing_rule_doc("escalation", QUEUE, "Escalation"),
-        "vip.yaml": routing_rule_doc("vip", QUEUE, "Escalation"),
-    })
+    findings = check_files(
+        {
+            "escalation.yaml": routing_rule_doc("escalation", QUEUE, "Escalation"),
+            "vip.yaml": routing_rule_doc("vip", QUEUE, "Escalation"),
+        }
+    )
     assert [(f.file, f.rule_id, f.line) for f in findings] == [
-        ("configs/vip.yaml", "routing-rule/duplicate-name", 7)]
+        ("configs/vip.yaml", "routing-rule/duplicate-name", 7)
+    ]
     assert "escalation.yaml::escalation (configs/escalation.yaml:7)" in findings[0].message
 
 
@@ -822,16 +1040,21 @@ def test_two_routing_rules_with_one_name_in_one_queue_fail(check_files):
     ],
 )
 def test_routing_rules_with_other_names_or_queues_pass(check_files, second_queue, second_name):
-    assert check_files({
-        "escalation.yaml": routing_rule_doc("escalation", QUEUE, "Escalation"),
-        "vip.yaml": routing_rule_doc("vip", second_queue, second_name),
-    }) == []
+    assert (
+        check_files(
+            {
+                "escalation.yaml": routing_rule_doc("escalation", QUEUE, "Escalation"),
+                "vip.yaml": routing_rule_doc("vip", second_queue, second_name),
+            }
+        )
+        == []
+    )
 
 
 def test_each_further_duplicate_is_reported_against_the_first(check_files):
-    findings = check_files({
-        f"{n}.yaml": routing_rule_doc(f"rule-{n}", QUEUE, "Escalation") for n in "abc"
-    })
+    findings = check_files(
+        {f"{n}.yaml": routing_rule_doc(f"rule-{n}", QUEUE, "Escalation") for n in "abc"}
+    )
     assert [(f.file, f.rule_id, f.line) for f in findings] == [
         ("configs/b.yaml", "routing-rule/duplicate-name", 7),
         ("configs/c.yaml", "routing-rule/duplicate-name", 7),

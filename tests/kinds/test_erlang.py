@@ -13,7 +13,7 @@ from genesys_compliance.kinds import erlang_b, erlang_c, mean_queue_length, serv
 def exact_erlang_c(agents: int, load: Fraction) -> Fraction:
     """The textbook formula, in exact rationals::
 
-        C(N, A) = (A^N / N! * N / (N - A)) / (sum_{k<N} A^k / k!  +  A^N / N! * N / (N - A))
+    C(N, A) = (A^N / N! * N / (N - A)) / (sum_{k<N} A^k / k!  +  A^N / N! * N / (N - A))
     """
     top = load**agents / math.factorial(agents) * Fraction(agents) / (agents - load)
     return top / (sum(load**k / math.factorial(k) for k in range(agents)) + top)
@@ -43,7 +43,8 @@ def test_matches_exact_rational_arithmetic_for_small_teams(load):
         exact = exact_erlang_c(agents, load)
         assert erlang_c(agents, float(load)) == pytest.approx(float(exact), rel=1e-12, abs=1e-300)
         assert erlang_b(agents, float(load)) == pytest.approx(
-            float(exact_erlang_b(agents, load)), rel=1e-12, abs=1e-300)
+            float(exact_erlang_b(agents, load)), rel=1e-12, abs=1e-300
+        )
 
 
 @pytest.mark.parametrize("load", LOADS, ids=str)
@@ -53,7 +54,8 @@ def test_queue_length_and_service_level_follow_from_erlang_c(load):
     a = float(load)
     assert mean_queue_length(agents, a) == pytest.approx(exact * a / (agents - a), rel=1e-12)
     assert service_level(agents, a, handle, within) == pytest.approx(
-        1 - exact * math.exp(-(agents - a) * within / handle), rel=1e-12)
+        1 - exact * math.exp(-(agents - a) * within / handle), rel=1e-12
+    )
 
 
 def test_a_thousand_agents_at_load_980_does_not_overflow():

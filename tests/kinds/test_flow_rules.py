@@ -16,28 +16,37 @@ QUEUE = "3f7c1a2e-8b4d-4e6f-9a1c-5d2e7f8b9c01"
 ORG_LINE, FLOW_LINE, MAX_WAIT_LINE, SCOPE_ID_LINE, APPLY_TO_LINE, MATRIX_LINE = 5, 6, 10, 13, 15, 17
 
 
-def flow(*, org: str = ORG, flow_id: str = FLOW, max_wait: object = 600,
-         scope_type: str = "org", scope_id: str | None = None,
-         apply_to: str = "[queue, user, team]", matrix: tuple[str, ...] | None = None) -> str:
+def flow(
+    *,
+    org: str = ORG,
+    flow_id: str = FLOW,
+    max_wait: object = 600,
+    scope_type: str = "org",
+    scope_id: str | None = None,
+    apply_to: str = "[queue, user, team]",
+    matrix: tuple[str, ...] | None = None,
+) -> str:
     if matrix is None:
-        matrix = ("parameter_01: {key: queue_affinity, value: true}",
-                  "parameter_02: {key: max_concurrent_sessions, value: 50}")
+        matrix = (
+            "parameter_01: {key: queue_affinity, value: true}",
+            "parameter_02: {key: max_concurrent_sessions, value: 50}",
+        )
     lines = [
         "apiVersion: genesys-compliance/v1",
         "kind: FlowSettings",
         "metadata: {name: primary}",
         "spec:",
-        f"  orgId: {org}",                      # line 5
-        f"  flowId: {flow_id}",                 # line 6
+        f"  orgId: {org}",  # line 5
+        f"  flowId: {flow_id}",  # line 6
         "  settings:",
         "    routing:",
         "      type: longestAvailable",
-        f"      maxWaitTime: {max_wait}",       # line 10
+        f"      maxWaitTime: {max_wait}",  # line 10
         "      scope:",
         f"        type: {scope_type}",
-        f"        id: {scope_id or org}",       # line 13
+        f"        id: {scope_id or org}",  # line 13
         "    scopeDirectives:",
-        f"      applyTo: {apply_to}",           # line 15
+        f"      applyTo: {apply_to}",  # line 15
         "      enforceHierarchy: true",
         "    configurationMatrix:" + ("" if matrix else " {}"),  # line 17
     ]
@@ -127,8 +136,7 @@ def test_a_flow_id_that_is_not_a_lowercase_uuid_fails(check_yaml, bad):
 def test_an_uppercase_org_id_fails_on_both_fields_that_carry_it(check_yaml):
     # The scope repeats the orgId, so both copies are reported; they still agree (no flow/scope).
     findings = check_yaml(flow(org=ORG.upper()))
-    assert ids_lines(findings) == [("flow/id-format", ORG_LINE),
-                                   ("flow/id-format", SCOPE_ID_LINE)]
+    assert ids_lines(findings) == [("flow/id-format", ORG_LINE), ("flow/id-format", SCOPE_ID_LINE)]
     assert [f.message.split(" ")[0] for f in findings] == ["orgId", "settings.routing.scope.id"]
 
 
@@ -159,8 +167,9 @@ def test_other_scopes_may_name_any_id(check_yaml, scope_type):
 # -- flow/apply-target --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("apply_to", ["[queue]", "[user]", "[team]", "[team, queue]",
-                                      "[queue, user, team]"])
+@pytest.mark.parametrize(
+    "apply_to", ["[queue]", "[user]", "[team]", "[team, queue]", "[queue, user, team]"]
+)
 def test_known_apply_targets_pass(check_yaml, apply_to):
     assert check_yaml(flow(apply_to=apply_to)) == []
 
@@ -177,8 +186,10 @@ def test_known_apply_targets_pass(check_yaml, apply_to):
     ],
 )
 def test_bad_apply_targets_fail(check_yaml, apply_to, count):
-    assert ids_lines(check_yaml(flow(apply_to=apply_to))) == [
-        ("flow/apply-target", APPLY_TO_LINE)] * count
+    assert (
+        ids_lines(check_yaml(flow(apply_to=apply_to)))
+        == [("flow/apply-target", APPLY_TO_LINE)] * count
+    )
 
 
 def test_apply_target_findings_point_at_the_entry(check_yaml):
@@ -208,14 +219,16 @@ def test_apply_targets_come_from_the_policy(check_yaml):
     policy = Policy(**{"apply-targets": ["queue", "user", "team", "division"]})
     assert check_yaml(flow(apply_to="[queue, division]"), policy) == []
     assert ids_lines(check_yaml(flow(apply_to="[queue, division]"))) == [
-        ("flow/apply-target", APPLY_TO_LINE)]
+        ("flow/apply-target", APPLY_TO_LINE)
+    ]
 
 
 # -- flow/matrix --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "value", ["true", "false", "50", "0", "0.25", "overflow", '""', '"50"', '"null"'],
+    "value",
+    ["true", "false", "50", "0", "0.25", "overflow", '""', '"50"', '"null"'],
 )
 def test_scalar_matrix_values_pass(check_yaml, value):
     assert check_yaml(flow(matrix=(f"p1: {{key: k, value: {value}}}",))) == []
@@ -272,8 +285,9 @@ def test_matrix_findings_point_at_the_entry_or_its_field(check_yaml):
                 value: [1, 2]          # line 20
         """)
     assert ids_lines(findings) == [("flow/matrix", 13), ("flow/matrix", 16), ("flow/matrix", 20)]
-    assert findings[1].message == ("matrix key 'queue_affinity' is already set by entry "
-                                   "'parameter_01'")
+    assert findings[1].message == (
+        "matrix key 'queue_affinity' is already set by entry 'parameter_01'"
+    )
 
 
 # -- flow/max-wait ------------------------------------------------------------------------------
@@ -290,14 +304,18 @@ def test_max_wait_within_range_passes(check_yaml, seconds):
         pytest.param("0", "maxWaitTime is 0; allowed 1..3600 seconds", id="zero"),
         pytest.param("3601", "maxWaitTime is 3601; allowed 1..3600 seconds", id="3601"),
         pytest.param("-30", "maxWaitTime is -30; allowed 1..3600 seconds", id="negative"),
-        pytest.param('"600"', "maxWaitTime must be an integer number of seconds, not str",
-                     id="string"),
-        pytest.param("600.0", "maxWaitTime must be an integer number of seconds, not float",
-                     id="float"),
-        pytest.param("true", "maxWaitTime must be an integer number of seconds, not bool",
-                     id="boolean"),
-        pytest.param("10m", "maxWaitTime must be an integer number of seconds, not str",
-                     id="duration"),
+        pytest.param(
+            '"600"', "maxWaitTime must be an integer number of seconds, not str", id="string"
+        ),
+        pytest.param(
+            "600.0", "maxWaitTime must be an integer number of seconds, not float", id="float"
+        ),
+        pytest.param(
+            "true", "maxWaitTime must be an integer number of seconds, not bool", id="boolean"
+        ),
+        pytest.param(
+            "10m", "maxWaitTime must be an integer number of seconds, not str", id="duration"
+        ),
     ],
 )
 def test_max_wait_out_of_range_or_not_an_integer_fails(check_yaml, value, message):
@@ -311,7 +329,8 @@ def test_max_wait_limit_comes_from_the_policy(check_yaml):
     assert check_yaml(flow(max_wait=3601), policy) == []
     assert ids_lines(check_yaml(flow(max_wait=7201), policy)) == [("flow/max-wait", MAX_WAIT_LINE)]
     assert ids_lines(check_yaml(flow(max_wait=601), Policy(max_wait_seconds=600))) == [
-        ("flow/max-wait", MAX_WAIT_LINE)]
+        ("flow/max-wait", MAX_WAIT_LINE)
+    ]
 
 
 def test_several_flow_rules_report_together_in_line_order(check_yaml):

@@ -17,12 +17,22 @@ def line_of_widget(index: int) -> int:
     return WIDGETS_LINE + 1 + index
 
 
-def widget(wid: str, x: object = 0, y: object = 0, width: object = 1, height: object = 1, *,
-           kind: str = "queue-widget", visibility: str | None = None) -> str:
+def widget(
+    wid: str,
+    x: object = 0,
+    y: object = 0,
+    width: object = 1,
+    height: object = 1,
+    *,
+    kind: str = "queue-widget",
+    visibility: str | None = None,
+) -> str:
     """One widget as a single-line flow mapping."""
     extra = f", visibility: {{condition: {visibility}}}" if visibility is not None else ""
-    return (f"{{widget_type: {kind}, id: {wid}, "
-            f"position: {{x: {x}, y: {y}, width: {width}, height: {height}}}{extra}}}")
+    return (
+        f"{{widget_type: {kind}, id: {wid}, "
+        f"position: {{x: {x}, y: {y}, width: {width}, height: {height}}}{extra}}}"
+    )
 
 
 def row_of(count: int, *, kind: str = "queue-widget") -> list[str]:
@@ -38,8 +48,8 @@ def layout(*widgets: str, columns: object = 24, rows: object = 16) -> str:
         "spec:",
         "  name: Agent",
         "  grid:",
-        f"    columns: {columns}",   # line 7
-        f"    rows: {rows}",         # line 8
+        f"    columns: {columns}",  # line 7
+        f"    rows: {rows}",  # line 8
         "  widgets:" if widgets else "  widgets: []",  # line 9
     ]
     lines += [f"    - {w}" for w in widgets]  # line 10 onwards
@@ -104,8 +114,9 @@ def test_a_layout_without_widgets_is_compliant(check_yaml):
         pytest.param(0, 16, [("layout/grid-size", COLUMNS_LINE)], id="0-columns"),
         pytest.param(24, 17, [("layout/grid-size", ROWS_LINE)], id="17-rows"),
         pytest.param(24, 0, [("layout/grid-size", ROWS_LINE)], id="0-rows"),
-        pytest.param(-1, 99, [("layout/grid-size", COLUMNS_LINE), ("layout/grid-size", ROWS_LINE)],
-                     id="both"),
+        pytest.param(
+            -1, 99, [("layout/grid-size", COLUMNS_LINE), ("layout/grid-size", ROWS_LINE)], id="both"
+        ),
     ],
 )
 def test_grid_size(check_yaml, columns, rows, expected):
@@ -121,11 +132,14 @@ def test_grid_size_message_names_the_allowed_range(check_yaml):
 
 def test_grid_size_limits_come_from_the_policy(check_yaml):
     text = layout(columns=32, rows=20)
-    assert ids_lines(check_yaml(text)) == [("layout/grid-size", COLUMNS_LINE),
-                                           ("layout/grid-size", ROWS_LINE)]
+    assert ids_lines(check_yaml(text)) == [
+        ("layout/grid-size", COLUMNS_LINE),
+        ("layout/grid-size", ROWS_LINE),
+    ]
     assert check_yaml(text, Policy(**{"max-grid-columns": 32, "max-grid-rows": 20})) == []
     assert ids_lines(check_yaml(layout(columns=24), Policy(max_grid_columns=12))) == [
-        ("layout/grid-size", COLUMNS_LINE)]
+        ("layout/grid-size", COLUMNS_LINE)
+    ]
 
 
 # -- layout/widget-limit ------------------------------------------------------------------------
@@ -138,8 +152,10 @@ def test_up_to_twelve_widgets_pass(check_yaml, count):
 
 def test_thirteen_widgets_fail_at_the_thirteenth(check_yaml):
     findings = check_yaml(layout(*row_of(13)))
-    assert ids_lines(findings) == [("layout/load-impact", WIDGETS_LINE),
-                                   ("layout/widget-limit", line_of_widget(12))]
+    assert ids_lines(findings) == [
+        ("layout/load-impact", WIDGETS_LINE),
+        ("layout/widget-limit", line_of_widget(12)),
+    ]
     assert "13 widgets; at most 12" in findings[1].message
 
 
@@ -165,8 +181,13 @@ def test_a_higher_widget_limit_lets_thirteen_pass(check_yaml):
 
 @pytest.mark.parametrize(
     "kind",
-    ["queue-widget", "conversation-widget", "notes-widget", "custom-widget",
-     "contact-center-widget"],
+    [
+        "queue-widget",
+        "conversation-widget",
+        "notes-widget",
+        "custom-widget",
+        "contact-center-widget",
+    ],
 )
 def test_supported_widget_types_pass(check_yaml, kind):
     assert check_yaml(layout(widget("a", kind=kind))) == []
@@ -219,8 +240,7 @@ def test_widget_types_come_from_the_policy(check_yaml):
     ],
 )
 def test_malformed_positions_fail(check_yaml, position):
-    text = layout(widget("a"),
-                  f"{{widget_type: queue-widget, id: b, position: {position}}}")
+    text = layout(widget("a"), f"{{widget_type: queue-widget, id: b, position: {position}}}")
     assert ids_lines(check_yaml(text)) == [("layout/position", line_of_widget(1))]
 
 
@@ -261,8 +281,10 @@ def test_position_findings_point_at_the_scalar_or_the_position(check_yaml):
 
 def test_a_malformed_position_is_not_also_judged_for_bounds_or_overlap(check_yaml):
     text = layout(widget("a", 0, 0, 30, 2), widget("b", 0, 0, 2.0, 2))
-    assert ids_lines(check_yaml(text)) == [("layout/grid-bounds", line_of_widget(0)),
-                                           ("layout/position", line_of_widget(1))]
+    assert ids_lines(check_yaml(text)) == [
+        ("layout/grid-bounds", line_of_widget(0)),
+        ("layout/position", line_of_widget(1)),
+    ]
 
 
 # -- layout/grid-bounds -------------------------------------------------------------------------
@@ -315,8 +337,7 @@ def test_grid_bounds_points_at_the_widget_and_names_the_span(check_yaml):
                 height: 1
         """)
     assert ids_lines(findings) == [("layout/grid-bounds", 8)]
-    assert findings[0].message == ("widget 'wide' spans columns 20..24; the grid has columns "
-                                   "0..23")
+    assert findings[0].message == ("widget 'wide' spans columns 20..24; the grid has columns 0..23")
 
 
 # -- layout/overlap -----------------------------------------------------------------------------
@@ -356,8 +377,12 @@ def test_overlapping_widgets_name_both_and_a_shared_cell(check_yaml, first, seco
 
 
 def test_each_overlapping_widget_is_reported_once_on_its_own_line(check_yaml):
-    text = layout(widget("a", 0, 0, 4, 4), widget("b", 10, 0, 2, 2), widget("c", 3, 3, 8, 1),
-                  widget("d", 0, 10, 1, 1))
+    text = layout(
+        widget("a", 0, 0, 4, 4),
+        widget("b", 10, 0, 2, 2),
+        widget("c", 3, 3, 8, 1),
+        widget("d", 0, 10, 1, 1),
+    )
     findings = check_yaml(text)
     assert ids_lines(findings) == [("layout/overlap", line_of_widget(2))]
     assert "'c' overlaps widget 'a' at cell (x=3, y=3)" in findings[0].message
@@ -383,7 +408,9 @@ def test_overlap_points_at_the_first_line_of_the_later_widget(check_yaml):
 
 
 def test_overlap_in_a_json_layout_points_at_the_widget_object(check_files):
-    findings = check_files({"l.json": """
+    findings = check_files(
+        {
+            "l.json": """
         {
           "apiVersion": "genesys-compliance/v1",
           "kind": "DesktopLayout",
@@ -399,7 +426,9 @@ def test_overlap_in_a_json_layout_points_at_the_widget_object(check_files):
             ]
           }
         }
-        """})
+        """
+        }
+    )
     assert ids_lines(findings) == [("layout/overlap", 11)]
     assert findings[0].file == "configs/l.json"
 
@@ -433,8 +462,10 @@ def test_a_repeated_widget_id_fails_at_the_later_id(check_yaml):
 
 def test_every_repeat_of_an_id_is_reported(check_yaml):
     text = layout(widget("a"), widget("a", 1), widget("b", 2), widget("a", 3))
-    assert ids_lines(check_yaml(text)) == [("layout/widget-id", line_of_widget(1)),
-                                           ("layout/widget-id", line_of_widget(3))]
+    assert ids_lines(check_yaml(text)) == [
+        ("layout/widget-id", line_of_widget(1)),
+        ("layout/widget-id", line_of_widget(3)),
+    ]
 
 
 # -- layout/visibility --------------------------------------------------------------------------
@@ -450,8 +481,16 @@ def test_supported_visibility_conditions_pass(check_yaml, condition):
 
 @pytest.mark.parametrize(
     "condition",
-    ['"role:"', '"role: "', "Always", "never", '"team:voice"', '"Role:agent"', '""',
-     '"roles:agent"'],
+    [
+        '"role:"',
+        '"role: "',
+        "Always",
+        "never",
+        '"team:voice"',
+        '"Role:agent"',
+        '""',
+        '"roles:agent"',
+    ],
 )
 def test_other_visibility_conditions_fail(check_yaml, condition):
     text = layout(widget("a", visibility="always"), widget("b", 1, visibility=condition))
@@ -497,13 +536,15 @@ def test_load_above_the_limit_warns_on_the_widgets_list(check_yaml):
 
 
 @pytest.mark.parametrize(
-    ("count", "warns"), [(3, False), (4, True)],
+    ("count", "warns"),
+    [(3, False), (4, True)],
 )
 def test_load_per_widget_type_comes_from_the_policy(check_yaml, count, warns):
     policy = Policy(**{"widget-load-by-type": {"custom-widget": 0.5}})
     text = layout(*row_of(count, kind="custom-widget"))
     assert ids_lines(check_yaml(text, policy)) == (
-        [("layout/load-impact", WIDGETS_LINE)] if warns else [])
+        [("layout/load-impact", WIDGETS_LINE)] if warns else []
+    )
     # other types keep the default load
     assert check_yaml(layout(*row_of(count)), policy) == []
 
@@ -512,4 +553,5 @@ def test_load_per_widget_type_comes_from_the_policy(check_yaml, count, warns):
 def test_load_limit_comes_from_the_policy(check_yaml, count, warns):
     policy = Policy(**{"max-load-impact": 0.3})  # 2 x 0.15 is exactly 0.3
     assert ids_lines(check_yaml(layout(*row_of(count)), policy)) == (
-        [("layout/load-impact", WIDGETS_LINE)] if warns else [])
+        [("layout/load-impact", WIDGETS_LINE)] if warns else []
+    )

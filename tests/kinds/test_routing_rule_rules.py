@@ -55,17 +55,22 @@ def chain(depth: int, logical: str = "and", leaf: str = LEAF) -> str:
 
 def routing_rule(expression: str, *, name: str = "Technical Support Escalation") -> str:
     body = textwrap.indent(textwrap.dedent(expression).strip("\n"), "    ")
-    return "\n".join([
-        "apiVersion: genesys-compliance/v1",
-        "kind: RoutingRule",
-        "metadata:",
-        "  name: escalation",
-        f"  queueId: {QUEUE}",
-        "spec:",
-        f"  name: {name}",
-        "  expression:",        # line 8
-        body,                   # line 9 onwards
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "apiVersion: genesys-compliance/v1",
+                "kind: RoutingRule",
+                "metadata:",
+                "  name: escalation",
+                f"  queueId: {QUEUE}",
+                "spec:",
+                f"  name: {name}",
+                "  expression:",  # line 8
+                body,  # line 9 onwards
+            ]
+        )
+        + "\n"
+    )
 
 
 def test_helpers_place_lines_as_documented():
@@ -209,14 +214,16 @@ def test_unknown_operators_fail(check_yaml, operator):
 
 
 def test_operator_finding_points_at_the_operator(check_yaml):
-    findings = check_yaml(routing_rule("""
+    findings = check_yaml(
+        routing_rule("""
         type: and
         children:
           - type: condition
             field: language
             operator: equals   # line 13
             value: en
-        """))
+        """)
+    )
     assert ids_lines(findings) == [("routing-rule/operator", 13)]
 
 
@@ -226,34 +233,64 @@ def test_operator_finding_points_at_the_operator(check_yaml):
 @pytest.mark.parametrize(
     ("node", "message"),
     [
-        pytest.param(f"{{type: xor, children: [{LEAF}]}}",
-                     "node type 'xor' is not one of and, or, not, condition", id="unknown-type"),
-        pytest.param(f"{{type: AND, children: [{LEAF}]}}",
-                     "node type 'AND' is not one of and, or, not, condition", id="type-case"),
-        pytest.param("{type: and, children: []}", "'and' needs at least one child",
-                     id="and-empty"),
+        pytest.param(
+            f"{{type: xor, children: [{LEAF}]}}",
+            "node type 'xor' is not one of and, or, not, condition",
+            id="unknown-type",
+        ),
+        pytest.param(
+            f"{{type: AND, children: [{LEAF}]}}",
+            "node type 'AND' is not one of and, or, not, condition",
+            id="type-case",
+        ),
+        pytest.param("{type: and, children: []}", "'and' needs at least one child", id="and-empty"),
         pytest.param("{type: or}", "'or' needs at least one child", id="or-no-children"),
-        pytest.param("{type: not, children: []}", "'not' takes exactly one child, not 0",
-                     id="not-empty"),
-        pytest.param(f"{{type: not, children: [{LEAF}, {LEAF}]}}",
-                     "'not' takes exactly one child, not 2", id="not-two"),
-        pytest.param("{type: condition, operator: exists, value: billing}",
-                     "condition has no field", id="no-field"),
-        pytest.param("{type: condition, field: skill, value: billing}",
-                     "condition has no operator", id="no-operator"),
-        pytest.param("{type: condition}", "condition has no field and no operator",
-                     id="bare-condition"),
-        pytest.param(f"{{type: condition, field: skill, operator: exists, children: [{LEAF}]}}",
-                     "a condition has no children", id="condition-with-children"),
-        pytest.param("{type: condition, field: skill, operator: exists, children: []}",
-                     "a condition has no children", id="condition-with-empty-children"),
-        pytest.param(f"{{type: and, field: skill, children: [{LEAF}]}}",
-                     "logical node 'and' has field; only conditions do", id="logical-field"),
-        pytest.param(f"{{type: or, operator: eq, value: en, children: [{LEAF}]}}",
-                     "logical node 'or' has operator, value; only conditions do",
-                     id="logical-operator-value"),
-        pytest.param(f"{{type: not, value: null, children: [{LEAF}]}}",
-                     "logical node 'not' has value; only conditions do", id="logical-null-value"),
+        pytest.param(
+            "{type: not, children: []}", "'not' takes exactly one child, not 0", id="not-empty"
+        ),
+        pytest.param(
+            f"{{type: not, children: [{LEAF}, {LEAF}]}}",
+            "'not' takes exactly one child, not 2",
+            id="not-two",
+        ),
+        pytest.param(
+            "{type: condition, operator: exists, value: billing}",
+            "condition has no field",
+            id="no-field",
+        ),
+        pytest.param(
+            "{type: condition, field: skill, value: billing}",
+            "condition has no operator",
+            id="no-operator",
+        ),
+        pytest.param(
+            "{type: condition}", "condition has no field and no operator", id="bare-condition"
+        ),
+        pytest.param(
+            f"{{type: condition, field: skill, operator: exists, children: [{LEAF}]}}",
+            "a condition has no children",
+            id="condition-with-children",
+        ),
+        pytest.param(
+            "{type: condition, field: skill, operator: exists, children: []}",
+            "a condition has no children",
+            id="condition-with-empty-children",
+        ),
+        pytest.param(
+            f"{{type: and, field: skill, children: [{LEAF}]}}",
+            "logical node 'and' has field; only conditions do",
+            id="logical-field",
+        ),
+        pytest.param(
+            f"{{type: or, operator: eq, value: en, children: [{LEAF}]}}",
+            "logical node 'or' has operator, value; only conditions do",
+            id="logical-operator-value",
+        ),
+        pytest.param(
+            f"{{type: not, value: null, children: [{LEAF}]}}",
+            "logical node 'not' has value; only conditions do",
+            id="logical-null-value",
+        ),
     ],
 )
 def test_malformed_nodes_fail_at_the_node(check_yaml, node, message):
@@ -268,7 +305,8 @@ def test_a_malformed_root_fails_at_the_expression(check_yaml):
 
 
 def test_structure_finding_points_at_the_first_line_of_the_node(check_yaml):
-    findings = check_yaml(routing_rule(f"""
+    findings = check_yaml(
+        routing_rule(f"""
         type: and
         children:
           - {LEAF}
@@ -276,7 +314,8 @@ def test_structure_finding_points_at_the_first_line_of_the_node(check_yaml):
             children:
               - {LEAF}
               - {LEAF}
-        """))
+        """)
+    )
     assert ids_lines(findings) == [("routing-rule/structure", 12)]
 
 
@@ -316,14 +355,18 @@ def test_values_that_fit_their_operator_pass(check_yaml, field, operator, value)
         pytest.param("lte", '"False"', "lte takes a number, not a boolean", id="lte-false-text"),
         pytest.param("regex", '"(en"', "pattern does not compile: ", id="regex-paren"),
         pytest.param("regex", "5", "a regex needs a pattern string, not int", id="regex-number"),
-        pytest.param("eq", "[en, es]", "value must be a string, number or boolean, not list",
-                     id="list"),
-        pytest.param("eq", "{lang: en}", "value must be a string, number or boolean, not dict",
-                     id="mapping"),
-        pytest.param("neq", "null", "value must be a string, number or boolean, not null",
-                     id="null"),
-        pytest.param("gt", "[1]", "value must be a string, number or boolean, not list",
-                     id="gt-list"),
+        pytest.param(
+            "eq", "[en, es]", "value must be a string, number or boolean, not list", id="list"
+        ),
+        pytest.param(
+            "eq", "{lang: en}", "value must be a string, number or boolean, not dict", id="mapping"
+        ),
+        pytest.param(
+            "neq", "null", "value must be a string, number or boolean, not null", id="null"
+        ),
+        pytest.param(
+            "gt", "[1]", "value must be a string, number or boolean, not list", id="gt-list"
+        ),
     ],
 )
 def test_values_that_do_not_fit_their_operator_fail(check_yaml, operator, value, message):
@@ -340,14 +383,16 @@ def test_a_missing_value_fails_at_the_node(check_yaml, operator):
 
 
 def test_value_finding_points_at_the_value(check_yaml):
-    findings = check_yaml(routing_rule("""
+    findings = check_yaml(
+        routing_rule("""
         type: or
         children:
           - type: condition
             field: priority
             operator: gte
             value: high       # line 14
-        """))
+        """)
+    )
     assert ids_lines(findings) == [("routing-rule/value", 14)]
 
 
@@ -372,14 +417,16 @@ def test_unknown_fields_fail(check_yaml, field):
 
 
 def test_field_finding_points_at_the_field(check_yaml):
-    findings = check_yaml(routing_rule("""
+    findings = check_yaml(
+        routing_rule("""
         type: and
         children:
           - type: condition
             field: country     # line 12
             operator: eq
             value: uk
-        """))
+        """)
+    )
     assert ids_lines(findings) == [("routing-rule/field", 12)]
 
 
@@ -390,12 +437,14 @@ def test_fields_come_from_the_policy(check_yaml):
 
 
 def test_problems_in_several_nodes_are_each_reported_in_line_order(check_yaml):
-    text = routing_rule(all_of(
-        condition("country", "eq", "uk"),
-        "{type: not, children: []}",
-        condition("priority", "like", "5"),
-        condition("priority", "gt", "high"),
-    ))
+    text = routing_rule(
+        all_of(
+            condition("country", "eq", "uk"),
+            "{type: not, children: []}",
+            condition("priority", "like", "5"),
+            condition("priority", "gt", "high"),
+        )
+    )
     assert ids_lines(check_yaml(text)) == [
         ("routing-rule/field", line_of_child(0)),
         ("routing-rule/structure", line_of_child(1)),

@@ -23,9 +23,14 @@ def line_of_rule(index: int) -> int:
     return 15 + index
 
 
-def strategy(*rules: str, kind: str = "mostSkilled", media: str = "voice",
-             required: str = "[billing]", preferred: str = "[escalation_capable]",
-             peak: str | None = None) -> str:
+def strategy(
+    *rules: str,
+    kind: str = "mostSkilled",
+    media: str = "voice",
+    required: str = "[billing]",
+    preferred: str = "[escalation_capable]",
+    peak: str | None = None,
+) -> str:
     lines = [
         "apiVersion: genesys-compliance/v1",
         "kind: RoutingStrategy",
@@ -34,11 +39,11 @@ def strategy(*rules: str, kind: str = "mostSkilled", media: str = "voice",
         f"  queueId: {QUEUE}",
         f"  peak: {{{peak}}}" if peak else "  requiredAgents: 15",  # line 6
         "spec:",
-        f"  strategy: {kind}",             # line 8
-        f"  mediaType: {media}",           # line 9
-        "  skills:",                       # line 10
-        f"    required: {required}",       # line 11
-        f"    preferred: {preferred}",     # line 12
+        f"  strategy: {kind}",  # line 8
+        f"  mediaType: {media}",  # line 9
+        "  skills:",  # line 10
+        f"    required: {required}",  # line 11
+        f"    preferred: {preferred}",  # line 12
         "  overflow:",
         "    rules:" if rules else "    rules: []",
     ]
@@ -136,23 +141,36 @@ def test_well_formed_overflow_rules_pass(check_yaml, rule):
 @pytest.mark.parametrize(
     "rule",
     [
-        pytest.param("{condition: queueLength, threshold: 15, action: routeToNextQueue}",
-                     id="unknown-condition"),
-        pytest.param("{condition: QueueDepth, threshold: 15, action: routeToNextQueue}",
-                     id="condition-case"),
-        pytest.param("{condition: queueDepth, threshold: 0, action: routeToNextQueue}",
-                     id="zero-threshold"),
-        pytest.param("{condition: queueDepth, threshold: -5, action: routeToNextQueue}",
-                     id="negative-threshold"),
-        pytest.param("{condition: queueDepth, threshold: 1.5, action: routeToNextQueue}",
-                     id="float-threshold"),
-        pytest.param('{condition: queueDepth, threshold: "15", action: routeToNextQueue}',
-                     id="string-threshold"),
-        pytest.param("{condition: queueDepth, threshold: true, action: routeToNextQueue}",
-                     id="boolean-threshold"),
+        pytest.param(
+            "{condition: queueLength, threshold: 15, action: routeToNextQueue}",
+            id="unknown-condition",
+        ),
+        pytest.param(
+            "{condition: QueueDepth, threshold: 15, action: routeToNextQueue}", id="condition-case"
+        ),
+        pytest.param(
+            "{condition: queueDepth, threshold: 0, action: routeToNextQueue}", id="zero-threshold"
+        ),
+        pytest.param(
+            "{condition: queueDepth, threshold: -5, action: routeToNextQueue}",
+            id="negative-threshold",
+        ),
+        pytest.param(
+            "{condition: queueDepth, threshold: 1.5, action: routeToNextQueue}",
+            id="float-threshold",
+        ),
+        pytest.param(
+            '{condition: queueDepth, threshold: "15", action: routeToNextQueue}',
+            id="string-threshold",
+        ),
+        pytest.param(
+            "{condition: queueDepth, threshold: true, action: routeToNextQueue}",
+            id="boolean-threshold",
+        ),
         pytest.param("{condition: queueDepth, action: routeToNextQueue}", id="no-threshold"),
-        pytest.param("{condition: queueDepth, threshold: 15, action: voicemail}",
-                     id="unknown-action"),
+        pytest.param(
+            "{condition: queueDepth, threshold: 15, action: voicemail}", id="unknown-action"
+        ),
     ],
 )
 def test_malformed_overflow_rules_fail_at_the_rule(check_yaml, rule):
@@ -212,12 +230,13 @@ def test_sound_skills_pass(check_yaml, kind, required, preferred):
     ("kind", "required", "preferred", "line"),
     [
         pytest.param("mostSkilled", "[]", "[billing]", SKILLS_LINE, id="mostSkilled-no-required"),
-        pytest.param("longestIdleAgent", "[billing, billing]", "[]", REQUIRED_LINE,
-                     id="repeated-required"),
-        pytest.param("random", "[]", "[spanish, spanish]", PREFERRED_LINE,
-                     id="repeated-preferred"),
-        pytest.param("mostSkilled", "[billing]", "[billing]", PREFERRED_LINE,
-                     id="required-and-preferred"),
+        pytest.param(
+            "longestIdleAgent", "[billing, billing]", "[]", REQUIRED_LINE, id="repeated-required"
+        ),
+        pytest.param("random", "[]", "[spanish, spanish]", PREFERRED_LINE, id="repeated-preferred"),
+        pytest.param(
+            "mostSkilled", "[billing]", "[billing]", PREFERRED_LINE, id="required-and-preferred"
+        ),
     ],
 )
 def test_unsound_skills_fail(check_yaml, kind, required, preferred, line):
@@ -285,29 +304,36 @@ def test_the_ten_erlang_example_has_the_expected_mean_queue():
     ],
 )
 def test_peak_queue_against_the_queue_depth_threshold(check_yaml, threshold, warns):
-    text = strategy(f"{{condition: queueDepth, threshold: {threshold}, action: routeToNextQueue}}",
-                    peak=f"{TEN_ERLANGS}, agents: 12")
+    text = strategy(
+        f"{{condition: queueDepth, threshold: {threshold}, action: routeToNextQueue}}",
+        peak=f"{TEN_ERLANGS}, agents: 12",
+    )
     findings = check_yaml(text)
     assert ids_lines(findings) == ([("strategy/peak-load", PEAK_LINE)] if warns else [])
     if warns:
         assert findings[0].severity == "warning"
         assert findings[0].message == (
             "at peak, Erlang C gives a mean queue of 2.2 callers (P(wait) 0.45), above the "
-            f"queueDepth overflow threshold {threshold}")
+            f"queueDepth overflow threshold {threshold}"
+        )
 
 
 def test_the_lowest_queue_depth_threshold_counts(check_yaml):
-    text = strategy("{condition: queueDepth, threshold: 15, action: routeToNextQueue}",
-                    "{condition: queueDepth, threshold: 2, action: addSkillToInteraction}",
-                    peak=f"{TEN_ERLANGS}, agents: 12")
+    text = strategy(
+        "{condition: queueDepth, threshold: 15, action: routeToNextQueue}",
+        "{condition: queueDepth, threshold: 2, action: addSkillToInteraction}",
+        peak=f"{TEN_ERLANGS}, agents: 12",
+    )
     findings = check_yaml(text)
     assert ids_lines(findings) == [("strategy/peak-load", PEAK_LINE)]
     assert findings[0].message.endswith("threshold 2")
 
 
 def test_wait_time_thresholds_are_not_queue_depths(check_yaml):
-    text = strategy("{condition: waitTime, threshold: 1, action: routeToNextQueue}",
-                    peak=f"{TEN_ERLANGS}, agents: 12")
+    text = strategy(
+        "{condition: waitTime, threshold: 1, action: routeToNextQueue}",
+        peak=f"{TEN_ERLANGS}, agents: 12",
+    )
     assert check_yaml(text) == []
 
 
@@ -322,8 +348,10 @@ def test_wait_time_thresholds_are_not_queue_depths(check_yaml):
 )
 def test_peak_service_level_against_the_target(check_yaml, target, warns):
     # 10 Erlangs on 12 agents, 300 s handle time: 60.7 % answered within 20 s.
-    text = strategy(QUEUE_DEPTH_15, peak=f"{TEN_ERLANGS}, agents: 12, serviceLevelSeconds: 20, "
-                                         f"serviceLevelTarget: {target}")
+    text = strategy(
+        QUEUE_DEPTH_15,
+        peak=f"{TEN_ERLANGS}, agents: 12, serviceLevelSeconds: 20, serviceLevelTarget: {target}",
+    )
     findings = check_yaml(text)
     assert ids_lines(findings) == ([("strategy/peak-load", PEAK_LINE)] if warns else [])
     if warns:
@@ -331,9 +359,10 @@ def test_peak_service_level_against_the_target(check_yaml, target, warns):
 
 
 def test_queue_and_service_level_each_warn(check_yaml):
-    text = strategy("{condition: queueDepth, threshold: 2, action: routeToNextQueue}",
-                    peak=f"{TEN_ERLANGS}, agents: 12, serviceLevelSeconds: 20, "
-                         "serviceLevelTarget: 0.8")
+    text = strategy(
+        "{condition: queueDepth, threshold: 2, action: routeToNextQueue}",
+        peak=f"{TEN_ERLANGS}, agents: 12, serviceLevelSeconds: 20, serviceLevelTarget: 0.8",
+    )
     findings = check_yaml(text)
     assert ids_lines(findings) == [("strategy/peak-load", PEAK_LINE)] * 2
     assert {f.severity for f in findings} == {"warning"}
@@ -350,20 +379,25 @@ def test_queue_and_service_level_each_warn(check_yaml):
     ],
 )
 def test_an_unstable_queue_always_warns_once(check_yaml, agents, rules):
-    text = strategy(*rules, peak=f"{TEN_ERLANGS}, agents: {agents}, serviceLevelSeconds: 20, "
-                                 "serviceLevelTarget: 0.1")
+    text = strategy(
+        *rules,
+        peak=f"{TEN_ERLANGS}, agents: {agents}, serviceLevelSeconds: 20, serviceLevelTarget: 0.1",
+    )
     findings = check_yaml(text)
     assert ids_lines(findings) == [("strategy/peak-load", PEAK_LINE)]
     [warning] = findings
     assert warning.severity == "warning"
-    assert warning.message == (f"unstable queue: offered load 10.00 Erlangs needs more than "
-                               f"{agents} agents")
+    assert warning.message == (
+        f"unstable queue: offered load 10.00 Erlangs needs more than {agents} agents"
+    )
     assert not warning.fails()
 
 
 def test_a_well_staffed_peak_does_not_warn(check_yaml):
-    text = strategy(QUEUE_DEPTH_15, peak=f"{TEN_ERLANGS}, agents: 14, serviceLevelSeconds: 20, "
-                                         "serviceLevelTarget: 0.8")
+    text = strategy(
+        QUEUE_DEPTH_15,
+        peak=f"{TEN_ERLANGS}, agents: 14, serviceLevelSeconds: 20, serviceLevelTarget: 0.8",
+    )
     assert check_yaml(text) == []
 
 

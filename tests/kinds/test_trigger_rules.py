@@ -39,7 +39,7 @@ def trigger(*conditions: str, actions: tuple[str, ...] = (DISPLAY,)) -> str:
         "  enabled: true",
         "  actions:" if actions else "  actions: []",  # line 8
     ]
-    lines += [f"    - {a}" for a in actions]            # line 9 onwards
+    lines += [f"    - {a}" for a in actions]  # line 9 onwards
     lines.append("  conditions:" if conditions else "  conditions: []")
     lines += [f"    - {c}" for c in conditions]
     return "\n".join(lines) + "\n"
@@ -205,14 +205,20 @@ def test_values_that_fit_their_operator_pass(check_yaml, operator, value):
         pytest.param("regex", '"card (declined"', "pattern does not compile: ", id="regex-paren"),
         pytest.param("regex", '"[a-"', "pattern does not compile: ", id="regex-class"),
         pytest.param("regex", "5", "a regex needs a pattern string, not int", id="regex-number"),
-        pytest.param("regex", None, "a regex needs a pattern string, not NoneType",
-                     id="regex-missing"),
+        pytest.param(
+            "regex", None, "a regex needs a pattern string, not NoneType", id="regex-missing"
+        ),
         pytest.param("contains", "5", "contains takes a string, not int", id="contains-number"),
         pytest.param("equals", "true", "equals takes a string, not bool", id="equals-boolean"),
-        pytest.param("starts_with", None, "starts_with takes a string, not NoneType",
-                     id="starts-with-missing"),
-        pytest.param("ends_with", "{a: 1}", "ends_with takes a string, not dict",
-                     id="ends-with-mapping"),
+        pytest.param(
+            "starts_with",
+            None,
+            "starts_with takes a string, not NoneType",
+            id="starts-with-missing",
+        ),
+        pytest.param(
+            "ends_with", "{a: 1}", "ends_with takes a string, not dict", id="ends-with-mapping"
+        ),
     ],
 )
 def test_values_that_do_not_fit_their_operator_fail(check_yaml, operator, value, message):
@@ -223,7 +229,8 @@ def test_values_that_do_not_fit_their_operator_fail(check_yaml, operator, value,
 
 def test_an_unknown_operator_is_not_also_a_value_finding(check_yaml):
     assert ids_lines(check_yaml(trigger(cond("between", "[1, 2]")))) == [
-        ("trigger/operator", line_of_condition(0))]
+        ("trigger/operator", line_of_condition(0))
+    ]
 
 
 def test_value_finding_points_at_the_value(check_yaml):
@@ -270,27 +277,51 @@ def test_no_actions_fail_at_the_list(check_yaml):
 @pytest.mark.parametrize(
     ("action", "message"),
     [
-        pytest.param("{type: email, priority: 1}",
-                     "action 1: type 'email' is not one of call, display, webhook", id="email"),
-        pytest.param("{type: Display, templateId: t}",
-                     "action 1: type 'Display' is not one of call, display, webhook",
-                     id="wrong-case"),
-        pytest.param("{type: display, priority: 1}",
-                     "action 1: a display action needs a templateId", id="no-template"),
-        pytest.param('{type: display, templateId: ""}',
-                     "action 1: a display action needs a templateId", id="empty-template"),
-        pytest.param("{type: call, priority: 0}",
-                     "action 1: priority must be a positive integer, not 0", id="priority-0"),
-        pytest.param("{type: call, priority: -1}",
-                     "action 1: priority must be a positive integer, not -1", id="priority-neg"),
-        pytest.param('{type: call, priority: "1"}',
-                     "action 1: priority must be a positive integer, not '1'", id="priority-str"),
-        pytest.param("{type: call, priority: 1.5}",
-                     "action 1: priority must be a positive integer, not 1.5",
-                     id="priority-float"),
-        pytest.param("{type: call, priority: true}",
-                     "action 1: priority must be a positive integer, not True",
-                     id="priority-bool"),
+        pytest.param(
+            "{type: email, priority: 1}",
+            "action 1: type 'email' is not one of call, display, webhook",
+            id="email",
+        ),
+        pytest.param(
+            "{type: Display, templateId: t}",
+            "action 1: type 'Display' is not one of call, display, webhook",
+            id="wrong-case",
+        ),
+        pytest.param(
+            "{type: display, priority: 1}",
+            "action 1: a display action needs a templateId",
+            id="no-template",
+        ),
+        pytest.param(
+            '{type: display, templateId: ""}',
+            "action 1: a display action needs a templateId",
+            id="empty-template",
+        ),
+        pytest.param(
+            "{type: call, priority: 0}",
+            "action 1: priority must be a positive integer, not 0",
+            id="priority-0",
+        ),
+        pytest.param(
+            "{type: call, priority: -1}",
+            "action 1: priority must be a positive integer, not -1",
+            id="priority-neg",
+        ),
+        pytest.param(
+            '{type: call, priority: "1"}',
+            "action 1: priority must be a positive integer, not '1'",
+            id="priority-str",
+        ),
+        pytest.param(
+            "{type: call, priority: 1.5}",
+            "action 1: priority must be a positive integer, not 1.5",
+            id="priority-float",
+        ),
+        pytest.param(
+            "{type: call, priority: true}",
+            "action 1: priority must be a positive integer, not True",
+            id="priority-bool",
+        ),
     ],
 )
 def test_malformed_actions_fail(check_yaml, action, message):

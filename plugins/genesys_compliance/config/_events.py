@@ -161,7 +161,7 @@ def _resolve_plain(text: str, line: int, json_mode: bool) -> Any:
 def _resolve_tagged(text: str, tag: str, line: int) -> Any:
     if tag in ("!", _TAG + "str"):
         return text
-    value = _resolve_plain(text, line, json_mode=False)
+    value: object = _resolve_plain(text, line, json_mode=False)
     kind = tag[len(_TAG) :]
     expected: dict[str, type | tuple[type, ...]] = {
         "int": int,
@@ -171,14 +171,18 @@ def _resolve_tagged(text: str, tag: str, line: int) -> Any:
     }
     if not isinstance(value, expected[kind]) or (kind == "int" and isinstance(value, bool)):
         raise ParseProblem(line, f"value {text[:40]!r} does not fit its tag !!{kind}")
-    return float(value) if kind == "float" else value
+    if kind == "float":
+        assert isinstance(value, int | float)  # checked just above
+        return float(value)
+    return value
 
 
 def _check_tag(tag: str | None, allowed: frozenset[str], line: int) -> None:
     if tag is not None and tag not in allowed:
         shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
         raise ParseProblem(
-            line, f"unsupported tag {shown[:60]}: only plain data is allowed, nothing is constructed"
+            line,
+            f"unsupported tag {shown[:60]}: only plain data is allowed, nothing is constructed",
         )
 
 
@@ -200,7 +204,7 @@ class _Builder:
         stack: list[_Frame] = []
         root: list[Any] = []
         for event in events:
-            line = event.start_mark.line + 1
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
             if isinstance(event, yaml.ScalarEvent):
                 self._nodes += 1
                 value = self._scalar(event, line)
@@ -209,9 +213,7 @@ class _Builder:
                 is_map = isinstance(event, yaml.MappingStartEvent)
                 _check_tag(event.tag, _MAP_TAGS if is_map else _SEQ_TAGS, line)
                 if len(stack) >= self.limits.max_depth:
-                    raise ParseProblem(
-                        line, f"nesting deeper than {self.limits.max_depth} levels"
-                    )
+                    raise ParseProblem(line, f"nesting deeper than {self.limits.max_depth} levels")
                 if stack and stack[-1].has_key is False and isinstance(stack[-1].container, dict):
                     raise ParseProblem(line, "mapping keys must be plain scalars")
                 self._nodes += 1
@@ -226,8 +228,16 @@ class _Builder:
                 frame = stack.pop()
                 if isinstance(frame.container, dict) and frame.merges:
                     self._apply_merges(frame)
-                self._add(stack, root, frame.container, frame.line, frame.anchor,
-                          frame.start_nodes, None, already_noted=True)
+                self._add(
+                    stack,
+                    root,
+                    frame.container,
+                    frame.line,
+                    frame.anchor,
+                    frame.start_nodes,
+                    None,
+                    already_noted=True,
+                )
             elif isinstance(event, yaml.AliasEvent):
                 self._alias(stack, root, event, line)
             elif isinstance(event, yaml.DocumentStartEvent):
@@ -310,7 +320,9 @@ class _Builder:
             self._note_line(stack, top.key_line)
         container[key] = value
 
-    def _alias(self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent, line: int) -> None:
+    def _alias(
+        self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent, line: int
+    ) -> None:
         if self.json_mode:
             raise ParseProblem(line, "aliases are not JSON")
         found = self._anchors.get(event.anchor or "")

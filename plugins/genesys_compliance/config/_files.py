@@ -155,7 +155,7 @@ def _json_problem(text: str) -> FileProblem | None:
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _JSON_TOKEN = re.compile(
-    r'(?P<open>[{\[])|(?P<close>[}\]])|(?P<colon>:)|(?P<comma>,)'
+    r"(?P<open>[{\[])|(?P<close>[}\]])|(?P<colon>:)|(?P<comma>,)"
     r'|(?P<scalar>"(?:[^"\\\x00-\x1f]+|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"'
     r"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null)"
 )
@@ -199,8 +199,11 @@ def _json_syntax(text: str) -> FileProblem | None:
             stack.pop()
         else:
             if match is None and text[pos] == '"':
-                return _json_error(text, pos, "Invalid string: unterminated, or a control "
-                                              "character or bad escape inside")
+                return _json_error(
+                    text,
+                    pos,
+                    "Invalid string: unterminated, or a control character or bad escape inside",
+                )
             return _json_error(text, pos, _EXPECTING[state])
         first = token == "open"
         if state == "after" and not stack:

@@ -32,8 +32,8 @@ def parents(ptr: str) -> Iterable[str]:
 def dotted(ptr: str) -> str:
     """Render a pointer for people: ``/spec/widgets/0/id`` becomes ``spec.widgets[0].id``."""
     out: list[str] = []
-    for token in ptr.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
+    for raw in ptr.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
         if token.isdigit() and out:
             out[-1] += f"[{token}]"
         else:

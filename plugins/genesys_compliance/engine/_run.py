@@ -113,27 +113,48 @@ def _pydantic_violations(error: ValidationError, prefix: str) -> list[Violation]
 def _envelope(data: Any) -> tuple[Kind | None, str | None, list[Violation]]:
     """Judge the envelope; return the kind and name when a test can be named after them."""
     if not isinstance(data, dict):
-        return None, None, [Violation("", "a document must be a mapping with apiVersion, kind, "
-                                          f"metadata and spec, not {type(data).__name__}")]
+        return (
+            None,
+            None,
+            [
+                Violation(
+                    "",
+                    "a document must be a mapping with apiVersion, kind, "
+                    f"metadata and spec, not {type(data).__name__}",
+                )
+            ],
+        )
     problems: list[Violation] = []
     unknown = sorted(str(k) for k in data if k not in _ENVELOPE_FIELDS)
     if unknown:
-        problems.append(Violation(pointer(unknown[0]),
-                                  f"unknown top-level field(s): {', '.join(u[:40] for u in unknown)}"))
-    for name in _ENVELOPE_FIELDS:
-        if name not in data:
-            problems.append(Violation("", f"{name} is missing"))
+        problems.append(
+            Violation(
+                pointer(unknown[0]),
+                f"unknown top-level field(s): {', '.join(u[:40] for u in unknown)}",
+            )
+        )
+    for required in _ENVELOPE_FIELDS:
+        if required not in data:
+            problems.append(Violation("", f"{required} is missing"))
     version = data.get("apiVersion")
     if "apiVersion" in data and version != API_VERSION:
-        problems.append(Violation(pointer("apiVersion"),
-                                  f"apiVersion must be {API_VERSION!r}, not {str(version)[:60]!r}"))
+        problems.append(
+            Violation(
+                pointer("apiVersion"),
+                f"apiVersion must be {API_VERSION!r}, not {str(version)[:60]!r}",
+            )
+        )
     kind_name = data.get("kind")
     kind: Kind | None = None
     if "kind" in data:
         kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
-            problems.append(Violation(pointer("kind"), f"unknown kind {str(kind_name)[:60]!r}; "
-                                                       f"expected one of {', '.join(KINDS)}"))
+            problems.append(
+                Violation(
+                    pointer("kind"),
+                    f"unknown kind {str(kind_name)[:60]!r}; expected one of {', '.join(KINDS)}",
+                )
+            )
     metadata = data.get("metadata")
     name: str | None = None
     if "metadata" in data and not isinstance(metadata, dict):
@@ -143,8 +164,13 @@ def _envelope(data: Any) -> tuple[Kind | None, str | None, list[Violation]]:
         if not isinstance(raw_name, str) or not NAME_PATTERN.match(raw_name):
             at = pointer("metadata", "name") if "name" in metadata else pointer("metadata")
             shown = "is missing" if raw_name is None else f"{str(raw_name)[:70]!r} is not valid"
-            problems.append(Violation(at, f"metadata.name {shown}: use lowercase letters, digits "
-                                          "and dashes, 1..63 characters"))
+            problems.append(
+                Violation(
+                    at,
+                    f"metadata.name {shown}: use lowercase letters, digits "
+                    "and dashes, 1..63 characters",
+                )
+            )
         else:
             name = raw_name
     if "spec" in data and not isinstance(data.get("spec"), dict):
@@ -175,22 +201,43 @@ class Run:
     def _prepare_file(self, source: SourceFile) -> list[Finding]:
         found: list[Finding] = []
         if source.problem is not None:
-            found.append(Finding("config/parse", "error", source.problem.message, source.relpath,
-                                 source.problem.line))
+            found.append(
+                Finding(
+                    "config/parse",
+                    "error",
+                    source.problem.message,
+                    source.relpath,
+                    source.problem.line,
+                )
+            )
         elif not source.documents:
-            found.append(Finding("config/envelope", "error", "the file holds no configuration "
-                                 "document", source.relpath, 1))
+            found.append(
+                Finding(
+                    "config/envelope",
+                    "error",
+                    "the file holds no configuration document",
+                    source.relpath,
+                    1,
+                )
+            )
         names: set[tuple[str, str]] = set()
         for document in source.documents:
             entry = self._prepare_document(document, found)
             if entry is None:
                 continue
             if (entry.kind.name, entry.name) in names:
-                found.append(_located(self._rule("config/envelope"),
-                                      Violation(pointer("metadata", "name"),
-                                                f"{entry.kind.name} {entry.name!r} appears twice "
-                                                "in this file; names identify tests"),
-                                      document, None))
+                found.append(
+                    _located(
+                        self._rule("config/envelope"),
+                        Violation(
+                            pointer("metadata", "name"),
+                            f"{entry.kind.name} {entry.name!r} appears twice "
+                            "in this file; names identify tests",
+                        ),
+                        document,
+                        None,
+                    )
+                )
                 continue
             names.add((entry.kind.name, entry.name))
             self.entries.append(entry)
@@ -202,8 +249,9 @@ class Run:
         envelope = self._rule("config/envelope")
         if kind is None or name is None:
             file_findings.extend(_located(envelope, v, document, None) for v in problems)
-            file_findings.extend(_located(self._rule("config/secret"), v, document, None)
-                                 for v in find_secrets(data))
+            file_findings.extend(
+                _located(self._rule("config/secret"), v, document, None) for v in find_secrets(data)
+            )
             return None
         entry = Entry(kind=kind, name=name, document=document, config=None)
         add = entry.findings.append
@@ -229,8 +277,10 @@ class Run:
         try:
             metadata = kind.metadata_model.model_validate(data["metadata"])
         except ValidationError as error:
-            entry.findings.extend(_located(envelope, v, document, entry.id)
-                                  for v in _pydantic_violations(error, "metadata"))
+            entry.findings.extend(
+                _located(envelope, v, document, entry.id)
+                for v in _pydantic_violations(error, "metadata")
+            )
         raw_spec = data.get("spec")
         if not isinstance(raw_spec, dict):
             return None
@@ -248,8 +298,9 @@ class Run:
         entry.findings.extend(_located(schema, v, document, entry.id) for v in violations)
         if metadata is None or spec is None or violations or envelope_problems:
             return None
-        return Config(kind=kind.name, name=entry.name, document=document, metadata=metadata,
-                      spec=spec)
+        return Config(
+            kind=kind.name, name=entry.name, document=document, metadata=metadata, spec=spec
+        )
 
     def _cross_file(self) -> None:
         groups: dict[tuple[str, str], list[tuple[Entry, str]]] = defaultdict(list)
@@ -267,11 +318,17 @@ class Run:
             rule = self._rule(KINDS[kind_name].duplicate_rule)
             where = f"{first.file}:{first.document.line_of(first_at)}"
             for entry, at in members[1:]:
-                entry.findings.append(_located(
-                    rule,
-                    Violation(at, f"{kind_name} {key[:80]!r} is already targeted by {first.id} "
-                                  f"({where})"),
-                    entry.document, entry.id))
+                entry.findings.append(
+                    _located(
+                        rule,
+                        Violation(
+                            at,
+                            f"{kind_name} {key[:80]!r} is already targeted by {first.id} ({where})",
+                        ),
+                        entry.document,
+                        entry.id,
+                    )
+                )
 
     # -- checking ------------------------------------------------------------------------------
 
@@ -284,8 +341,10 @@ class Run:
             for rule in self.registry.for_kind(entry.kind.name):
                 found.extend(self._run_rule(rule, entry))
         if entry.waivers:
-            found = [replace(f, waived=entry.waivers[f.rule_id])
-                     if f.rule_id in entry.waivers else f for f in found]
+            found = [
+                replace(f, waived=entry.waivers[f.rule_id]) if f.rule_id in entry.waivers else f
+                for f in found
+            ]
         found.sort(key=Finding.sort_key)
         entry._checked = found
         return found
@@ -294,9 +353,10 @@ class Run:
         assert entry.config is not None
         try:
             violations = list(rule(entry.config, self.context))
-        except Exception as error:  # noqa: BLE001 - a broken rule is a finding, not a crash
-            violations = [Violation("", f"the rule itself failed: {type(error).__name__}: "
-                                        f"{str(error)[:200]}")]
+        except Exception as error:
+            violations = [
+                Violation("", f"the rule itself failed: {type(error).__name__}: {str(error)[:200]}")
+            ]
         for violation in violations:
             yield _located(rule, violation, entry.document, entry.id)
 

@@ -12,24 +12,44 @@ from collections.abc import Iterator
 from typing import Any
 
 from genesys_compliance.config import pointer
-from genesys_compliance.rules import Rule, Violation
+from genesys_compliance.rules import Rule, Stage, Violation
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _SECRET_LAST_WORDS = frozenset(
     {"secret", "password", "passwd", "passphrase", "token", "credential", "credentials", "pat"}
 )
-_SECRET_KEY_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"),
-                               ("client", "secret"), ("signing", "key")})
+_SECRET_KEY_PAIRS = frozenset(
+    {
+        ("api", "key"),
+        ("private", "key"),
+        ("access", "key"),
+        ("client", "secret"),
+        ("signing", "key"),
+    }
+)
 _BEARER = re.compile(r"\bbearer\s+[a-z0-9._~+/=-]{16,}", re.I)
 _JWT = re.compile(r"\beyJ[a-zA-Z0-9_-]{5,}\.eyJ[a-zA-Z0-9_-]{5,}\.[a-zA-Z0-9_-]*")
 # ${VAR}, $VAR, env:VAR and vault:/... are references to a secret, not the secret itself.
 _REFERENCE = re.compile(r"^(\$\{[^}]+\}|\$[A-Z_][A-Z0-9_]*|env:[\w.-]+|vault:\S+)$")
 
 
-def _engine(id: str, summary: str, explanation: str, example: str = "",  # noqa: A002
-            stage: str = "file", kind: str | None = None) -> Rule:
-    return Rule(id=id, severity="error", summary=summary, explanation=explanation,
-                example=example, kind=kind, stage=stage)  # type: ignore[arg-type]
+def _engine(
+    id: str,
+    summary: str,
+    explanation: str,
+    example: str = "",
+    stage: Stage = "file",
+    kind: str | None = None,
+) -> Rule:
+    return Rule(
+        id=id,
+        severity="error",
+        summary=summary,
+        explanation=explanation,
+        example=example,
+        kind=kind,
+        stage=stage,
+    )
 
 
 PARSE = _engine(
@@ -86,20 +106,23 @@ DUPLICATE_MEDIA = _engine(
     "at most one routing strategy per queue and media type",
     "The org keeps one strategy per queue and media type; a second file silently overwrites "
     "the first.",
-    stage="run", kind="RoutingStrategy",
+    stage="run",
+    kind="RoutingStrategy",
 )
 DUPLICATE_NAME = _engine(
     "routing-rule/duplicate-name",
     "routing rule names are unique within a queue",
     "The org refuses a second rule of the same name in a queue with 409 Conflict.",
-    stage="run", kind="RoutingRule",
+    stage="run",
+    kind="RoutingRule",
 )
 CAPACITY = _engine(
     "strategy/capacity",
     "needs the org: licences >= requiredAgents and available agents on the queue >= 80 % of "
     "requiredAgents (policy: min-available-ratio)",
     "A strategy planned for more agents than the org can staff routes into an empty queue.",
-    stage="org", kind="RoutingStrategy",
+    stage="org",
+    kind="RoutingStrategy",
 )
 ORG_REFERENCE = _engine(
     "org/reference",
@@ -133,10 +156,14 @@ def secret_key(key: str) -> bool:
     return words[-1] in _SECRET_LAST_WORDS or tuple(words[-2:]) in _SECRET_KEY_PAIRS
 
 
+def _literal(key: str) -> str:
+    return f"{key[:60]!r} holds a literal credential; reference it from the environment instead"
+
+
 def _looks_like_secret(key: str | None, value: Any) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if key is not None and secret_key(key):
-            return f"{key[:60]!r} holds a literal credential; reference it from the environment instead"
+            return _literal(key)
         return None
     if not isinstance(value, str):
         return None
@@ -144,7 +171,7 @@ def _looks_like_secret(key: str | None, value: Any) -> str | None:
     if not stripped:
         return None
     if key is not None and secret_key(key) and not _REFERENCE.match(stripped):
-        return f"{key[:60]!r} holds a literal credential; reference it from the environment instead"
+        return _literal(key)
     if "eyJ" in value and _JWT.search(value):
         return "value looks like a JWT; credentials do not belong in configuration"
     if len(value) > 20 and _BEARER.search(value):
@@ -168,8 +195,7 @@ def find_secrets(data: Any) -> Iterator[Violation]:
                 # {key: webhook_secret, value: ...}: the credential's name is data, not a key
                 message = _looks_like_secret(named, node["value"])
                 if message is not None:
-                    yield Violation(_pointer_of((path, "value")),
-                                    message)
+                    yield Violation(_pointer_of((path, "value")), message)
                     node = {k: v for k, v in node.items() if k != "value"}
             stack.extend((v, (path, k), str(k)) for k, v in reversed(node.items()))
         elif isinstance(node, list):

@@ -79,8 +79,13 @@ def id_format(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     ]
     scope = spec.settings.routing.scope
     if scope is not None:
-        fields.append(("settings.routing.scope.id", scope.id,
-                       pointer("spec", "settings", "routing", "scope", "id")))
+        fields.append(
+            (
+                "settings.routing.scope.id",
+                scope.id,
+                pointer("spec", "settings", "routing", "scope", "id"),
+            )
+        )
     for name, value, at in fields:
         if not UUID.match(value):
             yield Violation(at, f"{name} {value[:60]!r} is not a lowercase UUID")
@@ -97,8 +102,10 @@ def scope(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     """An org scope naming another org is a copy-paste error that the API applies to nothing."""
     found = flow.spec.settings.routing.scope
     if found is not None and found.type == "org" and found.id != flow.spec.orgId:
-        yield Violation(pointer("spec", "settings", "routing", "scope", "id"),
-                        f"org scope id {found.id[:60]!r} differs from orgId {flow.spec.orgId!r}")
+        yield Violation(
+            pointer("spec", "settings", "routing", "scope", "id"),
+            f"org scope id {found.id[:60]!r} differs from orgId {flow.spec.orgId!r}",
+        )
 
 
 @rule(
@@ -106,7 +113,7 @@ def scope(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     kind=KIND,
     severity="error",
     summary="scopeDirectives.applyTo is non-empty, each of queue/user/team, without repeats "
-            "(policy: apply-targets)",
+    "(policy: apply-targets)",
     example="scopeDirectives: {applyTo: [queue, user, team], enforceHierarchy: true}",
 )
 def apply_target(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
@@ -121,8 +128,10 @@ def apply_target(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     seen: set[str] = set()
     for index, target in enumerate(directives.applyTo):
         if target not in allowed:
-            yield Violation(f"{at}/{index}", f"applyTo target {target[:60]!r} is not one of "
-                                             f"{', '.join(sorted(allowed))}")
+            yield Violation(
+                f"{at}/{index}",
+                f"applyTo target {target[:60]!r} is not one of {', '.join(sorted(allowed))}",
+            )
         elif target in seen:
             yield Violation(f"{at}/{index}", f"applyTo target {target!r} is repeated")
         seen.add(target)
@@ -132,8 +141,7 @@ def apply_target(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     "flow/matrix",
     kind=KIND,
     severity="error",
-    summary="each configurationMatrix entry is {key: non-empty string, value: scalar}; "
-            "keys unique",
+    summary="each configurationMatrix entry is {key: non-empty string, value: scalar}; keys unique",
     example="configurationMatrix:\n  parameter_01: {key: queue_affinity, value: true}",
 )
 def matrix(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
@@ -146,15 +154,19 @@ def matrix(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
             continue
         key, value = entry["key"], entry["value"]
         if not isinstance(key, str) or not key.strip():
-            yield Violation(f"{at}/key", f"matrix entry {param[:60]!r}: key must be a "
-                                         "non-empty string")
+            yield Violation(
+                f"{at}/key", f"matrix entry {param[:60]!r}: key must be a non-empty string"
+            )
             continue
         if value is None or isinstance(value, dict | list):
-            yield Violation(f"{at}/value", f"matrix entry {param[:60]!r}: value must be a "
-                                           "scalar (string, number, boolean)")
+            yield Violation(
+                f"{at}/value",
+                f"matrix entry {param[:60]!r}: value must be a scalar (string, number, boolean)",
+            )
         if key in seen:
-            yield Violation(f"{at}/key", f"matrix key {key[:60]!r} is already set by "
-                                         f"entry {seen[key][:60]!r}")
+            yield Violation(
+                f"{at}/key", f"matrix key {key[:60]!r} is already set by entry {seen[key][:60]!r}"
+            )
         else:
             seen[key] = param
 
@@ -163,8 +175,7 @@ def matrix(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     "flow/max-wait",
     kind=KIND,
     severity="error",
-    summary="settings.routing.maxWaitTime is an integer 1..3600 seconds (policy: "
-            "max-wait-seconds)",
+    summary="settings.routing.maxWaitTime is an integer 1..3600 seconds (policy: max-wait-seconds)",
     example="routing: {type: longestAvailable, maxWaitTime: 600}",
 )
 def max_wait(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
@@ -175,8 +186,9 @@ def max_wait(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     at = pointer("spec", "settings", "routing", "maxWaitTime")
     limit = ctx.policy.max_wait_seconds
     if not isinstance(value, int) or isinstance(value, bool):
-        yield Violation(at, f"maxWaitTime must be an integer number of seconds, "
-                            f"not {type(value).__name__}")
+        yield Violation(
+            at, f"maxWaitTime must be an integer number of seconds, not {type(value).__name__}"
+        )
     elif not 1 <= value <= limit:
         yield Violation(at, f"maxWaitTime is {value}; allowed 1..{limit} seconds")
 

@@ -93,8 +93,10 @@ def placed(layout: Layout) -> Iterator[tuple[int, Widget, int, int, int, int]]:
 
 def _grid_ok(layout: Layout, ctx: RuleContext) -> bool:
     grid = layout.spec.grid
-    return (1 <= grid.columns <= ctx.policy.max_grid_columns
-            and 1 <= grid.rows <= ctx.policy.max_grid_rows)
+    return (
+        1 <= grid.columns <= ctx.policy.max_grid_columns
+        and 1 <= grid.rows <= ctx.policy.max_grid_rows
+    )
 
 
 @rule(
@@ -108,11 +110,15 @@ def grid_size(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
     """The agent desktop renders at most this many columns and rows; larger grids clip."""
     grid, policy = layout.spec.grid, ctx.policy
     if not 1 <= grid.columns <= policy.max_grid_columns:
-        yield Violation(pointer("spec", "grid", "columns"),
-                        f"grid.columns is {grid.columns}; allowed 1..{policy.max_grid_columns}")
+        yield Violation(
+            pointer("spec", "grid", "columns"),
+            f"grid.columns is {grid.columns}; allowed 1..{policy.max_grid_columns}",
+        )
     if not 1 <= grid.rows <= policy.max_grid_rows:
-        yield Violation(pointer("spec", "grid", "rows"),
-                        f"grid.rows is {grid.rows}; allowed 1..{policy.max_grid_rows}")
+        yield Violation(
+            pointer("spec", "grid", "rows"),
+            f"grid.rows is {grid.rows}; allowed 1..{policy.max_grid_rows}",
+        )
 
 
 @rule(
@@ -165,19 +171,27 @@ def position(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
         if p is None:
             yield Violation(_at(index), f"widget {widget.id!r} has no position")
             continue
-        for name, value, minimum in (("x", p.x, 0), ("y", p.y, 0),
-                                     ("width", p.width, 1), ("height", p.height, 1)):
+        for name, value, minimum in (
+            ("x", p.x, 0),
+            ("y", p.y, 0),
+            ("width", p.width, 1),
+            ("height", p.height, 1),
+        ):
             if value is None:
-                yield Violation(_at(index, "position"),
-                                f"widget {widget.id!r}: position.{name} is missing")
+                yield Violation(
+                    _at(index, "position"), f"widget {widget.id!r}: position.{name} is missing"
+                )
             elif not _is_int(value):
-                yield Violation(_at(index, "position", name),
-                                f"widget {widget.id!r}: position.{name} must be an integer, "
-                                f"not {type(value).__name__}")
+                yield Violation(
+                    _at(index, "position", name),
+                    f"widget {widget.id!r}: position.{name} must be an integer, "
+                    f"not {type(value).__name__}",
+                )
             elif int(value) < minimum:  # an int, by _is_int
-                yield Violation(_at(index, "position", name),
-                                f"widget {widget.id!r}: position.{name} is {value}; "
-                                f"it must be >= {minimum}")
+                yield Violation(
+                    _at(index, "position", name),
+                    f"widget {widget.id!r}: position.{name} is {value}; it must be >= {minimum}",
+                )
 
 
 @rule(
@@ -192,11 +206,17 @@ def grid_bounds(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
     columns, rows = layout.spec.grid.columns, layout.spec.grid.rows
     for index, widget, x, y, w, h in placed(layout):
         if x + w > columns:
-            yield Violation(_at(index), f"widget {widget.id!r} spans columns {x}..{x + w - 1}; "
-                                        f"the grid has columns 0..{columns - 1}")
+            yield Violation(
+                _at(index),
+                f"widget {widget.id!r} spans columns {x}..{x + w - 1}; "
+                f"the grid has columns 0..{columns - 1}",
+            )
         if y + h > rows:
-            yield Violation(_at(index), f"widget {widget.id!r} spans rows {y}..{y + h - 1}; "
-                                        f"the grid has rows 0..{rows - 1}")
+            yield Violation(
+                _at(index),
+                f"widget {widget.id!r} spans rows {y}..{y + h - 1}; "
+                f"the grid has rows 0..{rows - 1}",
+            )
 
 
 @rule(
@@ -205,7 +225,7 @@ def grid_bounds(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
     severity="error",
     summary="no grid cell is covered by two widgets",
     example="- {id: a, position: {x: 0, y: 0, width: 12, height: 8}}\n"
-            "- {id: b, position: {x: 12, y: 0, width: 12, height: 8}}",
+    "- {id: b, position: {x: 12, y: 0, width: 12, height: 8}}",
 )
 def overlap(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
     """Overlapping widgets hide each other; the desktop gives no warning.
@@ -229,8 +249,10 @@ def overlap(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
                     clash = (column, row, other)
         if clash is not None:
             column, row, other = clash
-            yield Violation(_at(index), f"widget {widget.id!r} overlaps widget {other.id!r} "
-                                        f"at cell (x={column}, y={row})")
+            yield Violation(
+                _at(index),
+                f"widget {widget.id!r} overlaps widget {other.id!r} at cell (x={column}, y={row})",
+            )
 
 
 @rule(
@@ -245,8 +267,10 @@ def widget_id(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
     first: dict[str, int] = {}
     for index, widget in enumerate(layout.spec.widgets):
         if widget.id in first:
-            yield Violation(_at(index, "id"), f"widget id {widget.id[:60]!r} is already used by "
-                                              f"widgets[{first[widget.id]}]")
+            yield Violation(
+                _at(index, "id"),
+                f"widget id {widget.id[:60]!r} is already used by widgets[{first[widget.id]}]",
+            )
         else:
             first[widget.id] = index
 
@@ -267,7 +291,7 @@ def visibility(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
         if condition == "always":
             continue
         prefix = next((p for p in _VISIBILITY_PREFIXES if condition.startswith(p)), None)
-        if prefix is None or not condition[len(prefix):].strip():
+        if prefix is None or not condition[len(prefix) :].strip():
             yield Violation(
                 _at(index, "visibility", "condition"),
                 f"widget {widget.id!r}: visibility condition {condition[:60]!r} must be "
@@ -280,7 +304,7 @@ def visibility(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
     kind=KIND,
     severity="warning",
     summary="summed widget load (0.15 per widget) is at most 1.8 (policy: widget-load, "
-            "widget-load-by-type, max-load-impact)",
+    "widget-load-by-type, max-load-impact)",
     example="# 12 widgets at 0.15 each: load 1.80, within the limit",
 )
 def load_impact(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
@@ -289,11 +313,14 @@ def load_impact(layout: Layout, ctx: RuleContext) -> Iterator[Violation]:
     Loads are summed as decimals so twelve widgets at 0.15 are exactly 1.80.
     """
     policy = ctx.policy
-    total = sum((Decimal(str(policy.load_of(w.widget_type))) for w in layout.spec.widgets),
-                Decimal(0))
+    total = sum(
+        (Decimal(str(policy.load_of(w.widget_type))) for w in layout.spec.widgets), Decimal(0)
+    )
     if total > Decimal(str(policy.max_load_impact)):
-        yield Violation(pointer("spec", "widgets"),
-                        f"widget load {total:.2f} is above {policy.max_load_impact:.2f}")
+        yield Violation(
+            pointer("spec", "widgets"),
+            f"widget load {total:.2f} is above {policy.max_load_impact:.2f}",
+        )
 
 
 def _identity(layout: Config[Any, Any]) -> tuple[str, str] | None:
@@ -306,8 +333,17 @@ DESKTOP_LAYOUT = Kind(
     fixture="desktop_layout",
     metadata_model=LayoutMetadata,
     spec_model=LayoutSpec,
-    rules=(grid_size, widget_limit, widget_type, position, grid_bounds, overlap, widget_id,
-           visibility, load_impact),
+    rules=(
+        grid_size,
+        widget_limit,
+        widget_type,
+        position,
+        grid_bounds,
+        overlap,
+        widget_id,
+        visibility,
+        load_impact,
+    ),
     identity=_identity,
     description="agent desktop widget layout",
 )

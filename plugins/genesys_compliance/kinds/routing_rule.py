@@ -6,8 +6,8 @@ is a policy setting, and no setting may turn a deep tree into a RecursionError.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -85,8 +85,9 @@ def _build(raw: dict[str, Any], at: str) -> Node:
         node.value = data.get("value")
         node.has_children = "children" in data
         for index, child in enumerate(data.get("children") or []):
-            built = Node(type=child["type"], pointer=f"{node.pointer}/children/{index}",
-                         level=node.level + 1)
+            built = Node(
+                type=child["type"], pointer=f"{node.pointer}/children/{index}", level=node.level + 1
+            )
             node.children.append(built)
             stack.append((child, built))
     return root
@@ -113,25 +114,37 @@ def expression_schema(spec: dict[str, Any]) -> Iterator[Violation]:
         node, at = stack.pop()
         found: list[Violation] = []
         if not isinstance(node, dict):
-            found.append(Violation(at, f"expression node must be a mapping, not "
-                                       f"{type(node).__name__}"))
+            found.append(
+                Violation(at, f"expression node must be a mapping, not {type(node).__name__}")
+            )
         else:
             unknown = sorted(str(k) for k in node if k not in NODE_FIELDS)
             if unknown:
-                found.append(Violation(at, f"unknown field(s) in expression node: "
-                                           f"{', '.join(u[:40] for u in unknown[:5])}"))
+                found.append(
+                    Violation(
+                        at,
+                        f"unknown field(s) in expression node: "
+                        f"{', '.join(u[:40] for u in unknown[:5])}",
+                    )
+                )
             if "type" not in node:
                 found.append(Violation(at, "expression node has no type"))
             for name in ("type", "field", "operator"):
                 if name in node and not isinstance(node[name], str):
-                    found.append(Violation(f"{at}/{name}", f"{name} must be a string, not "
-                                                           f"{type(node[name]).__name__}"))
+                    found.append(
+                        Violation(
+                            f"{at}/{name}",
+                            f"{name} must be a string, not {type(node[name]).__name__}",
+                        )
+                    )
             children = node.get("children")
             if "children" in node and not isinstance(children, list):
                 found.append(Violation(f"{at}/children", "children must be a list"))
             elif isinstance(children, list):
-                stack.extend((child, f"{at}/children/{i}")
-                             for i, child in reversed(list(enumerate(children))))
+                stack.extend(
+                    (child, f"{at}/children/{i}")
+                    for i, child in reversed(list(enumerate(children)))
+                )
         problems += len(found)
         yield from found
 
@@ -141,9 +154,9 @@ def expression_schema(spec: dict[str, Any]) -> Iterator[Violation]:
     kind=KIND,
     severity="error",
     summary="expression depth is at most 10: a lone condition is depth 1, each logical level "
-            "adds 1 (policy: max-expression-depth)",
+    "adds 1 (policy: max-expression-depth)",
     example="expression:\n  type: and\n  children:\n    - {type: condition, field: skill, "
-            "operator: exists, value: technical_support}",
+    "operator: exists, value: technical_support}",
 )
 def depth(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]:
     """Deep trees time out in the routing engine under load; the call then routes by default.
@@ -157,8 +170,9 @@ def depth(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]:
         if node.level > limit and first_past is None:
             first_past = node
     if first_past is not None:
-        yield Violation(first_past.pointer, f"expression depth {deepest} exceeds the limit of "
-                                            f"{limit}")
+        yield Violation(
+            first_past.pointer, f"expression depth {deepest} exceeds the limit of {limit}"
+        )
 
 
 @rule(
@@ -171,11 +185,15 @@ def depth(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]:
 def operator(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]:
     """The routing engine rejects the whole rule for one unknown operator."""
     for node in walk(tree(routing_rule)):
-        if node.type == "condition" and node.operator is not None and (
-                node.operator not in OPERATORS):
-            yield Violation(f"{node.pointer}/operator",
-                            f"operator {node.operator[:60]!r} is not one of "
-                            f"{', '.join(sorted(OPERATORS))}")
+        if (
+            node.type == "condition"
+            and node.operator is not None
+            and (node.operator not in OPERATORS)
+        ):
+            yield Violation(
+                f"{node.pointer}/operator",
+                f"operator {node.operator[:60]!r} is not one of {', '.join(sorted(OPERATORS))}",
+            )
 
 
 @rule(
@@ -183,29 +201,34 @@ def operator(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]
     kind=KIND,
     severity="error",
     summary="type is and/or/not/condition; and/or have children, not exactly one; conditions "
-            "have field and operator and no children; logical nodes no field/operator/value",
+    "have field and operator and no children; logical nodes no field/operator/value",
     example="{type: not, children: [{type: condition, field: vip_flag, operator: eq, "
-            "value: true}]}",
+    "value: true}]}",
 )
 def structure(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]:
     """A malformed tree evaluates differently from what its author reads."""
     for node in walk(tree(routing_rule)):
         if node.type not in NODE_TYPES:
-            yield Violation(node.pointer, f"node type {node.type[:60]!r} is not one of and, or, "
-                                          "not, condition")
+            yield Violation(
+                node.pointer, f"node type {node.type[:60]!r} is not one of and, or, not, condition"
+            )
         elif node.type == "condition":
-            missing = [n for n, v in (("field", node.field), ("operator", node.operator))
-                       if v is None]
+            missing = [
+                n for n, v in (("field", node.field), ("operator", node.operator)) if v is None
+            ]
             if missing:
                 yield Violation(node.pointer, f"condition has no {' and no '.join(missing)}")
             if node.has_children:
                 yield Violation(node.pointer, "a condition has no children")
         else:
-            stray = [n for n, v in (("field", node.field), ("operator", node.operator))
-                     if v is not None] + (["value"] if node.has_value else [])
+            stray = [
+                n for n, v in (("field", node.field), ("operator", node.operator)) if v is not None
+            ] + (["value"] if node.has_value else [])
             if stray:
-                yield Violation(node.pointer, f"logical node {node.type!r} has "
-                                              f"{', '.join(stray)}; only conditions do")
+                yield Violation(
+                    node.pointer,
+                    f"logical node {node.type!r} has {', '.join(stray)}; only conditions do",
+                )
             count = len(node.children)
             if node.type == "not" and count != 1:
                 yield Violation(node.pointer, f"'not' takes exactly one child, not {count}")
@@ -222,7 +245,7 @@ def _is_bool_text(value: object) -> bool:
     kind=KIND,
     severity="error",
     summary="gt/lt/gte/lte take a number, regex a pattern that compiles; values are scalars; "
-            "'true'/'false' count as booleans; exists/not_exists may name a value",
+    "'true'/'false' count as booleans; exists/not_exists may name a value",
     example="{type: condition, field: priority, operator: gte, value: 5}",
 )
 def value(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]:
@@ -239,8 +262,11 @@ def value(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violation]:
             kind = "null" if found is None else type(found).__name__
             yield Violation(at, f"value must be a string, number or boolean, not {kind}")
         elif op in _NUMERIC and not is_number(found):
-            shown = "a boolean" if _is_bool_text(found) or isinstance(found, bool) else (
-                type(found).__name__)
+            shown = (
+                "a boolean"
+                if _is_bool_text(found) or isinstance(found, bool)
+                else (type(found).__name__)
+            )
             yield Violation(at, f"{op} takes a number, not {shown}")
         elif op == "regex":
             problem = regex_problem(found)
@@ -260,8 +286,10 @@ def field_name(routing_rule: RoutingRule, ctx: RuleContext) -> Iterator[Violatio
     allowed = ctx.policy.routing_fields
     for node in walk(tree(routing_rule)):
         if node.type == "condition" and node.field is not None and node.field not in allowed:
-            yield Violation(f"{node.pointer}/field",
-                            f"field {node.field[:60]!r} is not one of {', '.join(sorted(allowed))}")
+            yield Violation(
+                f"{node.pointer}/field",
+                f"field {node.field[:60]!r} is not one of {', '.join(sorted(allowed))}",
+            )
 
 
 def _identity(routing_rule: Config[Any, Any]) -> tuple[str, str] | None:

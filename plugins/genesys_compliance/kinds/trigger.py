@@ -84,14 +84,15 @@ def _cond_at(index: int, *rest: str) -> str:
     severity="error",
     summary="a trigger rule has 1..50 conditions (policy: max-conditions)",
     example="conditions:\n  - {type: keyword, field: conversation.text, operator: contains,\n"
-            "     value: credit card declined}",
+    "     value: credit card declined}",
 )
 def condition_limit(trigger: Trigger, ctx: RuleContext) -> Iterator[Violation]:
     """No condition matches every utterance; too many blow the assist engine's latency budget."""
     count, limit = len(trigger.spec.conditions), ctx.policy.max_conditions
     if count == 0:
-        yield Violation(pointer("spec", "conditions"), "a trigger rule needs at least one "
-                                                       "condition")
+        yield Violation(
+            pointer("spec", "conditions"), "a trigger rule needs at least one condition"
+        )
     elif count > limit:
         yield Violation(_cond_at(limit), f"{count} conditions; at most {limit} are allowed")
 
@@ -107,9 +108,11 @@ def operator(trigger: Trigger, ctx: RuleContext) -> Iterator[Violation]:
     """The assist engine skips conditions with other operators, so the rule never fires."""
     for index, condition in enumerate(trigger.spec.conditions):
         if condition.operator not in OPERATORS:
-            yield Violation(_cond_at(index, "operator"),
-                            f"condition {index}: operator {condition.operator[:60]!r} is not one "
-                            f"of {', '.join(sorted(OPERATORS))}")
+            yield Violation(
+                _cond_at(index, "operator"),
+                f"condition {index}: operator {condition.operator[:60]!r} is not one "
+                f"of {', '.join(sorted(OPERATORS))}",
+            )
 
 
 @rule(
@@ -125,15 +128,17 @@ def value(trigger: Trigger, ctx: RuleContext) -> Iterator[Violation]:
         op, found = condition.operator, condition.value
         at = _cond_at(index, "value")
         if op in _NUMERIC and not is_number(found):
-            yield Violation(at, f"condition {index}: {op} takes a number, not "
-                                f"{type(found).__name__}")
+            yield Violation(
+                at, f"condition {index}: {op} takes a number, not {type(found).__name__}"
+            )
         elif op == "regex":
             problem = regex_problem(found)
             if problem is not None:
                 yield Violation(at, f"condition {index}: {problem}")
         elif op in _STRING and not isinstance(found, str):
-            yield Violation(at, f"condition {index}: {op} takes a string, not "
-                                f"{type(found).__name__}")
+            yield Violation(
+                at, f"condition {index}: {op} takes a string, not {type(found).__name__}"
+            )
 
 
 @rule(
@@ -141,7 +146,7 @@ def value(trigger: Trigger, ctx: RuleContext) -> Iterator[Violation]:
     kind=KIND,
     severity="error",
     summary="at least one action; type display, call or webhook; display needs templateId; "
-            "priority is a positive integer",
+    "priority is a positive integer",
     example="actions:\n  - {type: display, templateId: tmpl_98765, priority: 1}",
 )
 def action(trigger: Trigger, ctx: RuleContext) -> Iterator[Violation]:
@@ -152,15 +157,21 @@ def action(trigger: Trigger, ctx: RuleContext) -> Iterator[Violation]:
     for index, item in enumerate(actions):
         at = pointer("spec", "actions", index)
         if item.type not in ACTION_TYPES:
-            yield Violation(at, f"action {index}: type {item.type[:60]!r} is not one of "
-                                f"{', '.join(sorted(ACTION_TYPES))}")
+            yield Violation(
+                at,
+                f"action {index}: type {item.type[:60]!r} is not one of "
+                f"{', '.join(sorted(ACTION_TYPES))}",
+            )
         if item.type == "display" and not item.templateId:
             yield Violation(at, f"action {index}: a display action needs a templateId")
         priority = item.priority
-        if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)
-                                     or priority < 1):
-            yield Violation(f"{at}/priority", f"action {index}: priority must be a positive "
-                                              f"integer, not {priority!r}"[:200])
+        if priority is not None and (
+            not isinstance(priority, int) or isinstance(priority, bool) or priority < 1
+        ):
+            yield Violation(
+                f"{at}/priority",
+                f"action {index}: priority must be a positive integer, not {priority!r}"[:200],
+            )
 
 
 def _identity(trigger: Config[Any, Any]) -> tuple[str, str] | None:
@@ -175,8 +186,10 @@ def _consistent(trigger: Config[Any, Any]) -> Iterator[Violation]:
     """metadata.ruleId and spec.id name the same rule twice; they must agree."""
     rule_id, spec_id = trigger.metadata.ruleId, trigger.spec.id
     if rule_id is not None and spec_id is not None and rule_id != spec_id:
-        yield Violation(pointer("metadata", "ruleId"),
-                        f"metadata.ruleId {rule_id[:60]!r} differs from spec.id {spec_id[:60]!r}")
+        yield Violation(
+            pointer("metadata", "ruleId"),
+            f"metadata.ruleId {rule_id[:60]!r} differs from spec.id {spec_id[:60]!r}",
+        )
 
 
 TRIGGER_RULE = Kind(

@@ -19,20 +19,24 @@ def _references(entry: Entry, view: OrgView) -> Iterator[Violation]:
         return
     kind, meta, spec = entry.kind.name, config.metadata, config.spec
     if kind == "DesktopLayout" and meta.userId is not None and not view.user_exists(meta.userId):
-        yield Violation(pointer("metadata", "userId"), f"user {meta.userId[:60]!r} does not "
-                                                       "exist in the org")
+        yield Violation(
+            pointer("metadata", "userId"), f"user {meta.userId[:60]!r} does not exist in the org"
+        )
     elif kind == "FlowSettings" and spec.flowId not in view.flow_ids:
-        yield Violation(pointer("spec", "flowId"), f"flow {spec.flowId[:60]!r} does not exist "
-                                                   "in the org")
+        yield Violation(
+            pointer("spec", "flowId"), f"flow {spec.flowId[:60]!r} does not exist in the org"
+        )
     elif kind in ("RoutingStrategy", "RoutingRule") and meta.queueId not in view.queue_ids:
-        yield Violation(pointer("metadata", "queueId"), f"queue {meta.queueId[:60]!r} does not "
-                                                        "exist in the org")
+        yield Violation(
+            pointer("metadata", "queueId"), f"queue {meta.queueId[:60]!r} does not exist in the org"
+        )
     elif kind == "TriggerRule":
         for index, action in enumerate(spec.actions):
             if action.templateId is not None and action.templateId not in view.template_ids:
-                yield Violation(pointer("spec", "actions", index, "templateId"),
-                                f"assist template {action.templateId[:60]!r} does not exist "
-                                "in the org")
+                yield Violation(
+                    pointer("spec", "actions", index, "templateId"),
+                    f"assist template {action.templateId[:60]!r} does not exist in the org",
+                )
 
 
 def _capacity(entry: Entry, view: OrgView, ctx: RuleContext) -> Iterator[Violation]:
@@ -44,19 +48,24 @@ def _capacity(entry: Entry, view: OrgView, ctx: RuleContext) -> Iterator[Violati
         return
     at = pointer("metadata", "requiredAgents")
     if view.licences < required:
-        yield Violation(at, f"{required} agents are required but the org holds "
-                            f"{view.licences} licences")
+        yield Violation(
+            at, f"{required} agents are required but the org holds {view.licences} licences"
+        )
     available = view.available_agents(config.metadata.queueId)
     needed = math.ceil(required * ctx.policy.min_available_ratio)
     if available is None:
         yield Violation(at, "the org reports no available agents for the queue")
     elif available < needed:
-        yield Violation(at, f"{available} agents are available on the queue; "
-                            f"{ctx.policy.min_available_ratio:.0%} of {required} is {needed}")
+        yield Violation(
+            at,
+            f"{available} agents are available on the queue; "
+            f"{ctx.policy.min_available_ratio:.0%} of {required} is {needed}",
+        )
 
 
-def org_findings(entry: Entry, view: OrgView, registry: Registry,
-                 ctx: RuleContext) -> list[Finding]:
+def org_findings(
+    entry: Entry, view: OrgView, registry: Registry, ctx: RuleContext
+) -> list[Finding]:
     """The org-stage findings of one configuration, located, waivers applied, sorted."""
     found: list[Finding] = []
     checks: list[tuple[str, Iterator[Violation]]] = [
@@ -66,9 +75,15 @@ def org_findings(entry: Entry, view: OrgView, registry: Registry,
     for rule_id, violations in checks:
         rule = registry.get(rule_id)
         for violation in violations:
-            finding = Finding(rule_id=rule.id, severity=rule.severity, message=violation.message,
-                              file=entry.file, line=entry.document.line_of(violation.pointer),
-                              pointer=violation.pointer, config=entry.id)
+            finding = Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                message=violation.message,
+                file=entry.file,
+                line=entry.document.line_of(violation.pointer),
+                pointer=violation.pointer,
+                config=entry.id,
+            )
             if rule_id in entry.waivers:
                 finding = replace(finding, waived=entry.waivers[rule_id])
             found.append(finding)
@@ -89,8 +104,16 @@ def contract_findings(entry: Entry, contract: Contract, registry: Registry) -> l
     found = []
     for problem in contract.validate_payload(entry.kind.name, spec):
         at = "/spec" + (problem.pointer if problem.pointer.startswith("/") else "")
-        found.append(Finding(rule_id=rule.id, severity=rule.severity,
-                             message=f"API contract: {problem}", file=entry.file,
-                             line=entry.document.line_of(at), pointer=at, config=entry.id))
+        found.append(
+            Finding(
+                rule_id=rule.id,
+                severity=rule.severity,
+                message=f"API contract: {problem}",
+                file=entry.file,
+                line=entry.document.line_of(at),
+                pointer=at,
+                config=entry.id,
+            )
+        )
     found.sort(key=Finding.sort_key)
     return found

@@ -41,8 +41,8 @@ def _rules(registry: Registry) -> list[dict[str, Any]]:
             "shortDescription": {"text": item.summary},
             "fullDescription": {"text": item.explanation},
             "help": {
-                "text": item.explanation + (f"\n\nCompliant example:\n{item.example}"
-                                            if item.example else ""),
+                "text": item.explanation
+                + (f"\n\nCompliant example:\n{item.example}" if item.example else ""),
             },
             "defaultConfiguration": {"level": item.severity},
             "properties": {"stage": item.stage, **({"kind": item.kind} if item.kind else {})},
@@ -59,43 +59,60 @@ def sarif_log(findings: Iterable[Finding], registry: Registry, root: Path) -> di
     for finding in sorted(findings, key=Finding.sort_key):
         if finding.rule_id not in index:
             index[finding.rule_id] = len(rules)
-            rules.append({"id": finding.rule_id,
-                          "defaultConfiguration": {"level": finding.severity}})
+            rules.append(
+                {"id": finding.rule_id, "defaultConfiguration": {"level": finding.severity}}
+            )
         result: dict[str, Any] = {
             "ruleId": finding.rule_id,
             "ruleIndex": index[finding.rule_id],
             "level": finding.severity,
             "message": {"text": finding.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": finding.file, "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": max(finding.line, 1)},
-                },
-                **({"logicalLocations": [{"name": finding.config,
-                                          "fullyQualifiedName": f"{finding.config}"
-                                                                f"#{finding.pointer}",
-                                          "kind": "object"}]} if finding.config else {}),
-            }],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": finding.file, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": max(finding.line, 1)},
+                    },
+                    **(
+                        {
+                            "logicalLocations": [
+                                {
+                                    "name": finding.config,
+                                    "fullyQualifiedName": f"{finding.config}#{finding.pointer}",
+                                    "kind": "object",
+                                }
+                            ]
+                        }
+                        if finding.config
+                        else {}
+                    ),
+                }
+            ],
             "partialFingerprints": {"genesysCompliance/v1": _fingerprint(finding)},
         }
         if finding.waived is not None:
-            result["suppressions"] = [{"kind": "inSource", "status": "accepted",
-                                       "justification": finding.waived}]
+            result["suppressions"] = [
+                {"kind": "inSource", "status": "accepted", "justification": finding.waived}
+            ]
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "genesys-compliance",
-                "version": _tool_version(),
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "genesys-compliance",
+                        "version": _tool_version(),
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
 
 
@@ -103,6 +120,7 @@ def write_sarif(path: Path, findings: Iterable[Finding], registry: Registry, roo
     """Write the SARIF log, creating the folder; written whole, then moved into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(sarif_log(findings, registry, root), indent=2) + "\n",
-                       encoding="utf-8")
+    partial.write_text(
+        json.dumps(sarif_log(findings, registry, root), indent=2) + "\n", encoding="utf-8"
+    )
     partial.replace(path)

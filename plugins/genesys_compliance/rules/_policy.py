@@ -39,8 +39,13 @@ class Policy(BaseModel):
     max_grid_rows: int = Field(16, ge=1)
     max_widgets: int = Field(12, ge=0)
     widget_types: frozenset[str] = frozenset(
-        {"queue-widget", "conversation-widget", "notes-widget", "custom-widget",
-         "contact-center-widget"}
+        {
+            "queue-widget",
+            "conversation-widget",
+            "notes-widget",
+            "custom-widget",
+            "contact-center-widget",
+        }
     )
     widget_load: float = Field(0.15, ge=0)
     widget_load_by_type: dict[str, float] = Field(default_factory=dict)

@@ -50,7 +50,7 @@ class Rule:
 
 
 def rule(
-    id: str,  # noqa: A002 - "id" is the catalogue's own word
+    id: str,
     *,
     severity: Severity,
     summary: str,

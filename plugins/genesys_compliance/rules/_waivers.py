@@ -34,8 +34,15 @@ def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
     if raw is None:
         return Waivers(granted, ())
     if not isinstance(raw, list):
-        return Waivers(granted, (Violation(pointer("metadata", "waivers"),
-                                           "waivers must be a list of {rule, reason, expires}"),))
+        return Waivers(
+            granted,
+            (
+                Violation(
+                    pointer("metadata", "waivers"),
+                    "waivers must be a list of {rule, reason, expires}",
+                ),
+            ),
+        )
     for index, item in enumerate(raw):
         at = pointer("metadata", "waivers", index)
         if not isinstance(item, dict):
@@ -62,9 +69,7 @@ def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
             )
             continue
         if expiry < today:
-            problems.append(
-                Violation(at, f"waiver of {rule_id} expired on {expiry.isoformat()}")
-            )
+            problems.append(Violation(at, f"waiver of {rule_id} expired on {expiry.isoformat()}"))
             continue
         granted.setdefault(rule_id, reason.strip())
     return Waivers(granted, tuple(problems))
