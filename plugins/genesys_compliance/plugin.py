@@ -157,11 +157,20 @@ class GcState:
         return sorted(self.collected.values(), key=lambda f: f.sort_key())
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Read the policy and the registry eagerly: a broken policy is a usage error."""
+    """Register the hypothesis profiles, then read the policy and the registry.
+
+    Runs first so the ``dev``/``ci``/``nightly`` profiles exist before
+    hypothesis' own plugin loads the one ``--hypothesis-profile`` names. A
+    broken policy is a usage error.
+    """
     from genesys_compliance.errors import PolicyError
     from genesys_compliance.kinds import builtin_registry
     from genesys_compliance.rules import load_policy
+    from genesys_compliance.strategies import register_profiles
+
+    register_profiles(config.rootpath / "reports" / "hypothesis")
 
     try:
         policy = load_policy(config.rootpath / "pyproject.toml")
@@ -259,6 +268,15 @@ def report_findings(
         label_configuration(kind, request.node.module.__name__, findings)
     if any(f.fails(strict=state.strict) for f in findings):
         pytest.fail(_failure_text(subject, findings, state.strict), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def gc_policy(pytestconfig: pytest.Config) -> Policy:
+    """The project's ``[tool.genesys-compliance]`` thresholds, as every rule of this run reads them.
+
+    Session-scoped, so hypothesis tests may use it (examples share one call of a test).
+    """
+    return _state(pytestconfig).policy
 
 
 @pytest.fixture(scope="session")

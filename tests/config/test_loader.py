@@ -552,3 +552,17 @@ def test_line_index_of_a_deep_and_wide_file_stays_small(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 8 * MIB
+
+
+def test_only_a_plain_merge_key_merges():
+    from genesys_compliance.config._events import Limits, build_documents
+
+    docs, problem = build_documents(
+        'quoted: {"<<": {team: voice}}\nbase: &b {k: 1}\nplain: {<<: *b, j: 2}\n', limits=Limits()
+    )
+    assert problem is None
+    assert docs[0].data == {
+        "quoted": {"<<": {"team": "voice"}},
+        "base": {"k": 1},
+        "plain": {"j": 2, "k": 1},
+    }

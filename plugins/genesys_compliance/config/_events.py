@@ -115,6 +115,7 @@ class _Frame:
     key: Any = None
     key_line: int = 0
     has_key: bool = False
+    key_is_merge: bool = False
     merges: list[tuple[int, Any]] = field(default_factory=list)
     explicit_keys: set[Any] = field(default_factory=set)
 
@@ -307,10 +308,18 @@ class _Builder:
             if isinstance(value, dict | list):
                 raise ParseProblem(line, "mapping keys must be plain scalars")
             top.key, top.key_line, top.has_key = value, line, True
+            # Only a plain << is the merge key; a quoted "<<" is an ordinary string key.
+            top.key_is_merge = (
+                value == _MERGE
+                and event is not None
+                and event.tag is None
+                and not event.style
+                and not self.json_mode
+            )
             return
         top.has_key = False
         key = top.key
-        if key == _MERGE and not self.json_mode:
+        if top.key_is_merge:
             top.merges.append((line, value))
             return
         if key in top.explicit_keys:

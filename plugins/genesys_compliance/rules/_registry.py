@@ -19,7 +19,7 @@ from genesys_compliance.errors import DuplicateRuleError, PolicyError
 from genesys_compliance.rules._finding import Severity, Violation
 
 Stage = Literal["file", "document", "run", "org"]
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)+$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)+\Z")
 
 Check = Callable[..., Iterable[Violation]]
 

@@ -1,0 +1,49 @@
+"""RoutingStrategy properties: valid strategies comply, each mutation breaks exactly its rule."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from _properties import assert_breaks_exactly, assert_complies, check
+from genesys_compliance import Policy
+from genesys_compliance.strategies import mutable_rules, mutate, routing_strategies
+
+
+@given(data=st.data())
+def test_every_generated_routing_strategy_complies(data: st.DataObject, gc_policy: Policy) -> None:
+    strategy = data.draw(routing_strategies(gc_policy), label="routing strategy")
+    assert_complies(check([strategy], gc_policy))
+
+
+@given(data=st.data())
+def test_overflow_threshold_is_accepted_iff_a_positive_integer(
+    data: st.DataObject, gc_policy: Policy
+) -> None:
+    threshold = data.draw(
+        st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.text(), st.none()),
+        label="threshold",
+    )
+    strategy = data.draw(routing_strategies(gc_policy), label="routing strategy")
+    strategy["metadata"].pop("peak", None)
+    strategy["spec"]["overflow"] = {
+        "rules": [{"condition": "waitTime", "threshold": threshold, "action": "routeToNextQueue"}]
+    }
+    valid = type(threshold) is int and threshold >= 1
+    failing = [(f.rule_id, f.pointer) for f in check([strategy], gc_policy).failing()]
+    assert failing == ([] if valid else [("strategy/overflow", "/spec/overflow/rules/0")])
+
+
+@pytest.mark.parametrize(
+    "rule_id", [r for r in mutable_rules("RoutingStrategy") if r.startswith("strategy/")]
+)
+@given(data=st.data())
+def test_a_mutated_routing_strategy_breaks_exactly_its_rule(
+    rule_id: str, data: st.DataObject, gc_policy: Policy
+) -> None:
+    strategy = data.draw(routing_strategies(gc_policy), label="valid routing strategy")
+    mutation = mutate(strategy, rule_id, data, policy=gc_policy)
+    assume(mutation is not None)
+    assert mutation is not None
+    assert_breaks_exactly(mutation, gc_policy)
