@@ -34,6 +34,8 @@ _INT8 = re.compile(r"^0o[0-7]+$")
 _INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+# First characters of every non-string core-schema form: null, bool, int, float, inf, nan.
+_SPECIAL_STARTS = frozenset("~nNtTfF0123456789+-.")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 _TAG = "tag:yaml.org,2002:"
@@ -135,6 +137,8 @@ def _resolve_plain(text: str, line: int, json_mode: bool) -> Any:
             if _INT10.match(text):
                 raise ParseProblem(line, "integer literal too long") from None
         raise ParseProblem(line, f"not a JSON value: {text[:40]!r}")
+    if text and text[0] not in _SPECIAL_STARTS:
+        return text  # most plain scalars are words: no core-schema form starts this way
     if _NULL.match(text):
         return None
     if text in _TRUE:
