@@ -33,6 +33,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="check against the simulated org (default, in process) or a live "
         "org named by GENESYSCLOUD_* variables (read-only)",
     )
+    group.addoption(
+        "--gc-sandbox",
+        dest="gc_sandbox",
+        default=None,
+        metavar="QUEUE_ID",
+        help="a live-org queue the agreement properties may create and delete routing rules "
+        "in; without it they never write to a live org",
+    )
     parser.addini(
         "gc_org_seed",
         type="paths",
