@@ -197,6 +197,7 @@ def test_writes_of_every_kind_round_trip() -> None:
     new = client.create_trigger_rule(
         {
             "name": "Refund",
+            "ruleType": "conversation",
             "conditions": [],
             "actions": [{"type": "display", "templateId": "tmpl_12345"}],
         }

@@ -41,13 +41,15 @@ class Skills(Strict):
 
 
 class StrategySpec(Strict):
-    """The strategy payload for ``PATCH /api/v2/routing/queues/{queueId}/strategies``."""
+    """The strategy payload for ``PATCH /api/v2/routing/queues/{queueId}/strategies``.
+
+    No ``version``: the org versions a queue's strategies as a set, sent as ``If-Match``.
+    """
 
     strategy: str
     mediaType: str  # noqa: N815 - the API's own spelling
     overflow: Overflow | None = None
     skills: Skills | None = None
-    version: int | None = None
 
 
 class Peak(Strict):

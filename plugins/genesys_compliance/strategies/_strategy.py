@@ -97,7 +97,6 @@ def _strategy(draw: st.DrawFn, policy: Policy) -> Doc:
         if preferred:
             skills["preferred"] = preferred
         spec["skills"] = skills
-    optional(spec, "version", draw(st.none() | st.integers(1, 1000)))
     meta = draw(metadata(KIND, queueId=uuids(), requiredAgents=st.none() | st.integers(0, 500)))
     if draw(st.booleans()):
         arrivals, handle = draw(st.integers(1, 600)), draw(st.integers(10, 900))
