@@ -604,3 +604,21 @@ def test_plugin_stays_quiet_when_no_suite_asks_for_configurations(pytester):
     result = pytester.runpytest(*QUIET)
     result.assert_outcomes(passed=1)
     assert "genesys-compliance findings" not in output(result)
+
+
+def test_allure_results_carry_kind_suite_and_rule_labels(pytester, broken):
+    result = run(pytester, "--alluredir", "allure")
+    result.assert_outcomes(**BROKEN_OUTCOMES)
+    tests = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in (pytester.path / "allure").glob("*-result.json")
+    ]
+    by_name = {t["name"]: t for t in tests}
+    bad = next(t for name, t in by_name.items() if "bad-layout.yaml::bad-layout" in name)
+    labels = {(label["name"], label["value"]) for label in bad["labels"]}
+    assert {("epic", "DesktopLayout"), ("feature", "test_layouts")} <= labels
+    assert {("story", "layout/grid-bounds"), ("story", "layout/overlap")} <= labels
+    [attachment] = bad["attachments"]
+    assert attachment["name"] == "findings"
+    attached = json.loads((pytester.path / "allure" / attachment["source"]).read_text())
+    assert {f["rule_id"] for f in attached} == {"layout/grid-bounds", "layout/overlap"}

@@ -25,7 +25,6 @@ from genesys_compliance.strategies._common import (
     fresh,
     memo,
     metadata,
-    optional,
     policy_key,
     uuids,
     words,
