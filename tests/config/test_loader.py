@@ -566,3 +566,23 @@ def test_only_a_plain_merge_key_merges():
         "base": {"k": 1},
         "plain": {"j": 2, "k": 1},
     }
+
+
+def test_keys_python_cannot_tell_apart_are_duplicates_not_silently_merged():
+    from genesys_compliance.config._events import Limits, build_documents
+
+    _, problem = build_documents("1: a\ntrue: b\n", limits=Limits())
+    assert problem is not None
+    assert problem.line == 2
+    assert "duplicate key" in problem.message
+
+
+def test_json_syntax_errors_speak_json(tmp_path):
+    from genesys_compliance.config import ParseLimits, read_file
+
+    path = tmp_path / "c.json"
+    path.write_text('{"a": 1,\n "b": [1,\n}\n', encoding="utf-8")
+    source = read_file(path, "c.json", "c.json", ParseLimits())
+    assert source.problem is not None
+    assert source.problem.message.startswith("JSON syntax:")
+    assert source.problem.line == 3

@@ -316,6 +316,9 @@ def test_max_wait_within_range_passes(check_yaml, seconds):
         pytest.param(
             "10m", "maxWaitTime must be an integer number of seconds, not str", id="duration"
         ),
+        pytest.param(
+            "null", "maxWaitTime must be an integer number of seconds, not NoneType", id="null"
+        ),
     ],
 )
 def test_max_wait_out_of_range_or_not_an_integer_fails(check_yaml, value, message):

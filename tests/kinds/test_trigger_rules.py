@@ -381,3 +381,13 @@ def test_rule_id_and_spec_id_must_agree(check_yaml):
         """)
     assert ids_lines(findings) == [("config/envelope", 5)]
     assert "differs from spec.id" in findings[0].message
+
+
+def test_an_explicit_null_priority_fails_while_an_absent_one_passes(check_yaml):
+    absent = check_yaml(trigger(cond(), actions=("{type: display, templateId: tmpl_98765}",)))
+    assert absent == []
+    findings = check_yaml(
+        trigger(cond(), actions=("{type: display, templateId: tmpl_98765, priority: null}",))
+    )
+    assert ids_lines(findings) == [("trigger/action", line_of_action(0))]
+    assert "priority must be a positive integer" in findings[0].message

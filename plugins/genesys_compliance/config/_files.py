@@ -130,6 +130,9 @@ def read_file(path: Path, relpath: str, label: str, limits: ParseLimits) -> Sour
     built, parse_problem = build_documents(text, limits=_limits(limits), json_mode=source.is_json)
     if parse_problem is not None:
         source.problem = FileProblem(parse_problem.line, parse_problem.message)
+        if source.is_json and parse_problem.message.startswith("YAML"):
+            # libyaml found it first; JSON's own parser says it in JSON's words
+            source.problem = _json_problem(text) or source.problem
     elif source.is_json:
         source.problem = _json_problem(text)
         if source.problem is not None:
@@ -150,6 +153,8 @@ def _json_problem(text: str) -> FileProblem | None:
     except RecursionError:
         # json recurses per level; the policy may allow more levels than the stack has.
         return _json_syntax(text)
+    except ValueError as error:  # a number json.loads refuses to convert (too many digits)
+        return FileProblem(1, f"JSON: {str(error)[:120]}")
     return None
 
 

@@ -180,9 +180,10 @@ def matrix(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
 )
 def max_wait(flow: Flow, ctx: RuleContext) -> Iterator[Violation]:
     """Zero waits forever on some media; beyond an hour callers are better offered a callback."""
-    value = flow.spec.settings.routing.maxWaitTime
-    if value is None:
-        return
+    routing = flow.spec.settings.routing
+    value = routing.maxWaitTime
+    if value is None and "maxWaitTime" not in routing.model_fields_set:
+        return  # absent: the org's default applies; an explicit null is reported below
     at = pointer("spec", "settings", "routing", "maxWaitTime")
     limit = ctx.policy.max_wait_seconds
     if not isinstance(value, int) or isinstance(value, bool):

@@ -165,9 +165,8 @@ def action(trigger: Trigger, ctx: RuleContext) -> Iterator[Violation]:
         if item.type == "display" and not item.templateId:
             yield Violation(at, f"action {index}: a display action needs a templateId")
         priority = item.priority
-        if priority is not None and (
-            not isinstance(priority, int) or isinstance(priority, bool) or priority < 1
-        ):
+        given = priority is not None or "priority" in item.model_fields_set
+        if given and (not isinstance(priority, int) or isinstance(priority, bool) or priority < 1):
             yield Violation(
                 f"{at}/priority",
                 f"action {index}: priority must be a positive integer, not {priority!r}"[:200],
