@@ -195,9 +195,6 @@ def gc_state(config: pytest.Config) -> GcState:
     return state
 
 
-_state = gc_state
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize kind fixtures (``desktop_layout``...) with every configuration of the kind."""
     from genesys_compliance.kinds import KINDS
@@ -206,7 +203,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wanted = [kind for kind in KINDS.values() if kind.fixture in names]
     if not wanted and not names & {FILE_FIXTURE, ANY_FIXTURE}:
         return
-    state = _state(metafunc.config)
+    state = gc_state(metafunc.config)
     problem = state.directory_problem()
     if problem is not None:  # the default folder is missing: say so, without a traceback
         pytest.fail(problem, pytrace=False)
@@ -236,7 +233,7 @@ def gc_assert_complies(request: pytest.FixtureRequest) -> Callable[[Entry | Sour
     """
     from genesys_compliance.engine import Entry
 
-    state = _state(request.config)
+    state = gc_state(request.config)
 
     def check(subject: Entry | SourceFile) -> None:
         run = state.run
@@ -260,7 +257,7 @@ def report_findings(
     failure lists every finding, the report carries them to SARIF and the
     summary (from xdist workers too), and Allure gets its labels.
     """
-    state = _state(request.config)
+    state = gc_state(request.config)
     request.node.stash[_FINDINGS] = [*request.node.stash.get(_FINDINGS, []), *findings]
     if request.config.getoption("allure_report_dir", None):
         from genesys_compliance.reporting.allure import label_configuration
@@ -276,13 +273,13 @@ def gc_policy(pytestconfig: pytest.Config) -> Policy:
 
     Session-scoped, so hypothesis tests may use it (examples share one call of a test).
     """
-    return _state(pytestconfig).policy
+    return gc_state(pytestconfig).policy
 
 
 @pytest.fixture(scope="session")
 def gc_run(pytestconfig: pytest.Config) -> Run:
     """Every configuration of this run, loaded and prepared once per process."""
-    return _state(pytestconfig).run
+    return gc_state(pytestconfig).run
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 
 def escape(token: str) -> str:
     """Escape one reference token so ``/`` and ``~`` in keys stay unambiguous."""
@@ -13,20 +11,6 @@ def escape(token: str) -> str:
 def pointer(*parts: str | int) -> str:
     """Join path parts into a pointer: ``pointer("spec", "widgets", 2)`` is ``/spec/widgets/2``."""
     return "".join("/" + escape(str(part)) for part in parts)
-
-
-def join(parts: Iterable[str | int]) -> str:
-    """Like :func:`pointer`, for a path already held in a sequence."""
-    return pointer(*parts)
-
-
-def parents(ptr: str) -> Iterable[str]:
-    """Yield ``ptr`` and then each ancestor up to the root ``""``."""
-    while True:
-        yield ptr
-        if not ptr:
-            return
-        ptr = ptr[: ptr.rfind("/")]
 
 
 def dotted(ptr: str) -> str:

@@ -81,6 +81,16 @@ class Entry:
         """The typed metadata, or ``None`` when it does not fit its kind."""
         return None if self.config is None else self.config.metadata
 
+    def located(self, rule: Rule, violation: Violation) -> Finding:
+        """A finding of this configuration at the violation's line, its waiver applied.
+
+        For checks outside the engine (contract, org): they report exactly as the
+        engine's own rules do.
+        """
+        finding = _located(rule, violation, self.document, self.id)
+        reason = self.waivers.get(rule.id)
+        return finding if reason is None else replace(finding, waived=reason)
+
 
 def _located(rule: Rule, violation: Violation, document: Document, config: str | None) -> Finding:
     return Finding(

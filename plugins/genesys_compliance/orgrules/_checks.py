@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import replace
 
 from genesys_compliance.config import pointer
 from genesys_compliance.contract import Contract
@@ -74,19 +73,7 @@ def org_findings(
     ]
     for rule_id, violations in checks:
         rule = registry.get(rule_id)
-        for violation in violations:
-            finding = Finding(
-                rule_id=rule.id,
-                severity=rule.severity,
-                message=violation.message,
-                file=entry.file,
-                line=entry.document.line_of(violation.pointer),
-                pointer=violation.pointer,
-                config=entry.id,
-            )
-            if rule_id in entry.waivers:
-                finding = replace(finding, waived=entry.waivers[rule_id])
-            found.append(finding)
+        found.extend(entry.located(rule, violation) for violation in violations)
     found.sort(key=Finding.sort_key)
     return found
 
@@ -104,16 +91,6 @@ def contract_findings(entry: Entry, contract: Contract, registry: Registry) -> l
     found = []
     for problem in contract.validate_payload(entry.kind.name, spec):
         at = "/spec" + (problem.pointer if problem.pointer.startswith("/") else "")
-        found.append(
-            Finding(
-                rule_id=rule.id,
-                severity=rule.severity,
-                message=f"API contract: {problem}",
-                file=entry.file,
-                line=entry.document.line_of(at),
-                pointer=at,
-                config=entry.id,
-            )
-        )
+        found.append(entry.located(rule, Violation(at, f"API contract: {problem}")))
     found.sort(key=Finding.sort_key)
     return found
