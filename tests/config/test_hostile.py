@@ -7,14 +7,16 @@ finding) and asserts that both were still loaded and checked.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from genesys_compliance import Finding, Policy, Run
-from genesys_compliance.config import ParseLimits, load_files, read_file
+from genesys_compliance.config import ParseLimits, _events, load_files, read_file
 from tests.helpers import ids_lines, run_files
 
 MIB = 1024 * 1024
@@ -135,13 +137,13 @@ def test_file_over_5_mib_is_reported_without_being_read(tmp_path, monkeypatch):
     folder.mkdir()
     with (folder / "huge.yaml").open("wb") as handle:
         handle.truncate(6 * MIB)  # sparse: nothing is written, nothing should be read
-    real_read_bytes = Path.read_bytes
+    real_read = os.read
 
-    def read_bytes(path: Path) -> bytes:
-        assert path.name != "huge.yaml", "the oversized file was read"
-        return real_read_bytes(path)
+    def read(descriptor: int, size: int) -> bytes:
+        assert os.fstat(descriptor).st_size < MIB, "the oversized file was read"
+        return real_read(descriptor, size)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "read", read)
     run, findings = run_hostile(tmp_path, "small.yaml", VALID_LAYOUT)
     assert findings == []
     finding = only_finding([f for f in run.all_findings() if f.file == "configs/huge.yaml"])
@@ -304,6 +306,98 @@ def test_deep_json_syntax_error_under_a_raised_limit_is_still_found(tmp_path, js
     assert finding.message == "JSON syntax: Expecting value"
 
 
+def _library_has_a_nesting_cap() -> bool:
+    """Whether libyaml refuses 1,200 well-formed levels (0.2.6 does; PyYAML 6.0.1's does not)."""
+    try:
+        for _ in yaml.parse("[" * 1_200 + "]" * 1_200, Loader=_events._Loader):
+            pass
+    except yaml.YAMLError:
+        return True
+    return False
+
+
+def test_libyamls_own_nesting_cap_is_recognised_and_nothing_else_is():
+    mark = yaml.Mark("<text>", 0, 0, 0, None, None)
+    cap = yaml.scanner.ScannerError(
+        "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+    )
+    block_cap = yaml.scanner.ScannerError(
+        "while increasing indent level", mark, "exceeded maximum nesting depth", mark
+    )
+    syntax = yaml.scanner.ScannerError(
+        "while scanning a simple key", mark, "could not find expected ':'", mark
+    )
+    reader = yaml.reader.ReaderError("<text>", 3, 0, "unicode", "control characters")
+    assert _events.is_library_nesting_cap(cap)
+    assert _events.is_library_nesting_cap(block_cap)
+    assert not _events.is_library_nesting_cap(syntax)
+    assert not _events.is_library_nesting_cap(reader)
+    assert not _events.is_library_nesting_cap(yaml.YAMLError("nesting depth"))
+
+
+@pytest.fixture
+def loaders_used(monkeypatch) -> list[object]:
+    """Spy on which YAML loaders parse the text, in order."""
+    used: list[object] = []
+    real_parse = yaml.parse
+
+    def parse(stream, Loader):  # noqa: N803 - PyYAML's own keyword
+        used.append(Loader)
+        return real_parse(stream, Loader=Loader)
+
+    monkeypatch.setattr(_events.yaml, "parse", parse)
+    return used
+
+
+def test_an_ordinary_file_is_parsed_once_by_libyaml(tmp_path, loaders_used):
+    _, findings = run_hostile(tmp_path, "deep.yaml", yaml_tree(150), Policy(max_nesting_depth=400))
+    assert ids_lines(findings) == [("routing-rule/depth", yaml_level_line(11))]
+    assert yaml.SafeLoader not in loaders_used
+    assert set(loaders_used) == {_events._Loader}
+
+
+@pytest.mark.skipif(not _library_has_a_nesting_cap(), reason="this libyaml has no nesting cap")
+def test_past_libyamls_cap_the_pure_parser_takes_over_for_both_passes(tmp_path, loaders_used):
+    # 1,100 levels on one line: libyaml (0.2.6) stops at 1,000; the policy allows 2,000.
+    deep = "[" * 1_100 + "x" + "]" * 1_100
+    text = VALID_LAYOUT.replace("name: Neighbour", f"name: Neighbour\n  deep: {deep}")
+    run, findings = run_hostile(tmp_path, "capped.yaml", text, Policy(max_nesting_depth=2_000))
+    assert ids_lines(findings) == [("config/schema", 6)]
+    assert findings[0].message == "spec.deep: unknown field"
+    [entry] = [e for e in run.entries if e.file == "configs/capped.yaml"]
+    assert entry.name == "hostile"
+    # once to load, once for the line of the finding: each time libyaml, then the pure parser
+    assert loaders_used.count(yaml.SafeLoader) == 2
+    assert loaders_used.count(_events._Loader) == 2 + 2 * len(NEIGHBOURS)
+
+
+@pytest.mark.parametrize("limit", [1_050, 20_000])
+def test_a_policy_above_libyamls_cap_is_honoured_not_capped(limit):
+    text = "a:\n  b: " + "[" * 1_100 + "]" * 1_100 + "\n"
+    docs, problem = _events.build_documents(text, limits=_events.Limits(max_depth=limit))
+    if limit == 1_050:
+        assert problem is not None
+        assert (problem.line, problem.message) == (2, "nesting deeper than 1050 levels")
+    else:
+        assert problem is None
+        assert len(docs) == 1
+
+
+def test_the_line_pass_past_libyamls_cap_records_the_same_lines():
+    text = "a: 1\nb:\n  c: " + "[" * 1_100 + "\n" + "]" * 1_100 + "\n  d: 2\n"
+    docs, problem = _events.build_documents(
+        text, limits=_events.Limits(max_depth=2_000), record_lines=True
+    )
+    assert problem is None
+    assert [_events.line_at(docs[0].lines, p, 0) for p in ("/a", "/b", "/b/c", "/b/d")] == [
+        1,
+        2,
+        3,
+        5,
+    ]
+    assert _events.line_at(docs[0].lines, "/b/c" + "/0" * 1_099, 0) == 3
+
+
 # -- encodings and bytes -------------------------------------------------------------------------
 
 
@@ -348,6 +442,52 @@ def test_control_characters_are_a_parse_finding(tmp_path):
     finding = only_finding(findings)
     assert finding.rule_id == "config/parse"
     assert "#x0000" in finding.message
+
+
+def test_nul_byte_is_reported_at_its_own_line_and_column(tmp_path):
+    text = VALID_LAYOUT.replace("id: a,", "id: a\x00,")
+    assert text.splitlines()[7].index("\x00") == 39  # line 8, column 40
+    _, findings = run_hostile(tmp_path, "nul.yaml", text)
+    finding = only_finding(findings)
+    assert (finding.rule_id, finding.line) == ("config/parse", 8)
+    assert finding.message == (
+        "YAML: unacceptable character #x0000 at column 40: control characters are not allowed"
+    )
+
+
+@pytest.mark.parametrize("loader", [_events._Loader, yaml.SafeLoader], ids=["libyaml", "pure"])
+def test_unprintable_character_line_counts_characters_not_bytes(loader):
+    # libyaml counts the reader's position in UTF-8 bytes, the pure parser in characters.
+    text = "a: é€😀\nb: 1\nc: x\x01\n"
+    with pytest.raises(yaml.reader.ReaderError) as caught:
+        for _ in yaml.parse(text, Loader=loader):
+            pass
+    problem = _events._syntax_problem(caught.value, text)
+    assert problem.line == 3
+    assert problem.message.startswith("YAML: unacceptable character #x0001 at column 5: ")
+
+
+def test_json_control_character_message_is_whole_with_its_place(tmp_path):
+    text = '{\n  "apiVersion": "genesys-compliance/v1",\n  "kind": "Desk\x01Layout"\n}\n'
+    _, findings = run_hostile(tmp_path, "ctl.json", text)
+    finding = only_finding(findings)
+    assert (finding.rule_id, finding.line) == ("config/parse", 3)
+    assert finding.message == (
+        "JSON syntax: Invalid control character U+0001 in a string at line 3 column 16"
+    )
+
+
+def test_deep_json_control_character_under_a_raised_limit_is_named(tmp_path, json_3000):
+    # json.loads runs out of stack: the explicit-stack check names the character too.
+    broken = json_3000.replace(b'"billing"', b'"bill\x02ing"', 1)
+    _, findings = run_hostile(tmp_path, "deep.json", broken, Policy(max_nesting_depth=20_000))
+    finding = only_finding(findings)
+    line = json_level_line(3000)
+    column = json_3000.decode().splitlines()[line - 1].index("billing") + 5
+    assert (finding.rule_id, finding.line) == ("config/parse", line)
+    assert finding.message == (
+        f"JSON syntax: Invalid control character U+0002 in a string at line {line} column {column}"
+    )
 
 
 # -- syntax: keys, tags, documents ---------------------------------------------------------------
@@ -467,10 +607,95 @@ def test_huge_integer_literal_in_json(tmp_path):
     assert findings[0].message == "integer literal too long"
 
 
-def test_huge_float_literal_is_a_value_not_a_crash(tmp_path):
+def test_huge_float_literal_is_a_finding_not_a_crash(tmp_path):
     text = VALID_LAYOUT.replace("rows: 16", "rows: " + "9" * 10_000 + ".5")
     _, findings = run_hostile(tmp_path, "huge-float.yaml", text)
-    assert ids_lines(findings) == [("config/schema", 6)]
+    assert ids_lines(findings) == [("config/parse", 6)]
+    assert findings[0].message == (
+        f"{'9' * 40!r} is too large a number: it reads as infinity, "
+        "and the API's JSON cannot carry NaN or infinity"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "written"),
+    [
+        ("inf.yaml", ".inf", "'.inf' is not a finite number"),
+        ("nan.yaml", ".nan", "'.nan' is not a finite number"),
+        ("tag.yaml", "!!float -.Inf", "'-.Inf' is not a finite number"),
+        ("big.yaml", "1e400", "'1e400' is too large a number: it reads as infinity"),
+        ("big.json", "1e400", "'1e400' is too large a number: it reads as infinity"),
+    ],
+)
+def test_numbers_the_api_cannot_carry_are_parse_findings(tmp_path, name, value, written):
+    if name.endswith(".json"):
+        text = (
+            '{"apiVersion": "genesys-compliance/v1", "kind": "DesktopLayout",\n'
+            ' "metadata": {"name": "hostile"},\n'
+            ' "spec": {"name": "N", "grid": {"columns": 24,\n'
+            f' "rows": {value}}}, "widgets": []}}}}\n'
+        )
+        line = 4
+    else:
+        text, line = VALID_LAYOUT.replace("rows: 16", f"rows: {value}"), 6
+    _, findings = run_hostile(tmp_path, name, text)
+    assert ids_lines(findings) == [("config/parse", line)]
+    assert findings[0].message == f"{written}, and the API's JSON cannot carry NaN or infinity"
+
+
+# -- keys that are not strings -------------------------------------------------------------------
+
+
+def test_one_and_true_are_different_keys_not_duplicates(tmp_path):
+    text = VALID_LAYOUT.replace("metadata: {name: hostile}", "metadata:\n  name: hostile")
+    text = text.replace("  name: hostile\n", "  name: hostile\n  labels:\n    1: x\n    true: z\n")
+    _, findings = run_hostile(tmp_path, "keys.yaml", text)
+    assert ids_lines(findings) == [("config/parse", 7)]  # the second of the two keys
+    assert "duplicate" not in findings[0].message
+    assert findings[0].message == (
+        "keys 1 and true in one mapping cannot both be kept: quote them "
+        "(property names in the API's JSON are strings)"
+    )
+
+
+def test_non_string_keys_are_named_as_written_in_paths(tmp_path):
+    text = VALID_LAYOUT.replace(
+        "metadata: {name: hostile}", "metadata:\n  name: hostile\n  labels: {null: x, 7: y}"
+    ).replace("  name: Neighbour\n", "  name: Neighbour\n  true: 1\n")
+    _, findings = run_hostile(tmp_path, "keys.yaml", text)
+    assert [(f.rule_id, f.line, f.pointer, f.message) for f in findings] == [
+        (
+            "config/envelope",
+            5,
+            "/metadata/labels/7",
+            'metadata.labels.7: a key must be a string, not an integer; quote it ("7")',
+        ),
+        (
+            "config/envelope",
+            5,
+            "/metadata/labels/null",
+            'metadata.labels.null: a key must be a string, not null; quote it ("null")',
+        ),
+        (
+            "config/schema",
+            8,
+            "/spec/true",
+            'spec.true: a key must be a string, not a boolean; quote it ("true")',
+        ),
+    ]
+
+
+def test_secret_under_a_null_key_is_named_by_its_path_as_written(tmp_path):
+    text = VALID_LAYOUT.replace(
+        "height: 2}}\n    - {widget_type: notes-widget",
+        "height: 2}, configuration: {null: {password: hunter2}}}\n    - {widget_type: notes-widget",
+        1,
+    )
+    _, findings = run_hostile(tmp_path, "secret.yaml", text)
+    secrets = [f for f in findings if f.rule_id == "config/secret"]
+    assert [(f.line, f.pointer) for f in secrets] == [
+        (8, "/spec/widgets/0/configuration/null/password")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -660,14 +885,14 @@ def test_load_files_returns_every_file_problems_included(tmp_path):
 
 
 def test_unreadable_file_is_a_parse_finding(tmp_path, monkeypatch):
-    real_read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def read_bytes(path: Path) -> bytes:
-        if path.name == "locked.yaml":
+    def open_locked(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if Path(path).name == "locked.yaml":
             raise PermissionError(13, "Permission denied")
-        return real_read_bytes(path)
+        return real_open(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_locked)
     _, findings = run_hostile(tmp_path, "locked.yaml", VALID_LAYOUT)
     assert ids_lines(findings) == [("config/parse", 1)]
     assert findings[0].message == "cannot read the file: Permission denied"

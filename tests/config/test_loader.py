@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import textwrap
 import tracemalloc
@@ -199,15 +198,48 @@ def test_yaml_scalars_follow_the_yaml_1_2_core_schema(tmp_path, text, expected):
     assert type(value) is type(expected)
 
 
-@pytest.mark.parametrize("text", [".inf", ".Inf", "+.INF", "-.inf"])
-def test_yaml_infinities(tmp_path, text):
-    value = data_of(tmp_path, "s.yaml", f"v: {text}\n")["v"]  # type: ignore[index]
-    assert math.isinf(value)
-    assert (value < 0) == text.startswith("-")
+NOT_FINITE = "is not a finite number, and the API's JSON cannot carry NaN or infinity"
+TOO_LARGE = "is too large a number: it reads as infinity, and the API's JSON cannot carry NaN"
 
 
-def test_yaml_nan(tmp_path):
-    assert math.isnan(data_of(tmp_path, "s.yaml", "v: .nan\n")["v"])  # type: ignore[index]
+NON_FINITE_CASES = [
+    *[("s.yaml", t, f"{t!r} {NOT_FINITE}") for t in (".inf", ".Inf", "+.INF", "-.inf")],
+    *[("s.yaml", t, f"{t!r} {NOT_FINITE}") for t in (".nan", ".NaN", ".NAN")],
+    ("s.yaml", "!!float .inf", f"'.inf' {NOT_FINITE}"),
+    ("s.yaml", "!!float '.nan'", f"'.nan' {NOT_FINITE}"),
+    ("s.yaml", "1e400", f"'1e400' {TOO_LARGE} or infinity"),
+    ("s.yaml", "-1.5E999", f"'-1.5E999' {TOO_LARGE} or infinity"),
+    ("s.yaml", "!!float 1e400", f"'1e400' {TOO_LARGE} or infinity"),
+    ("s.json", "1e400", f"'1e400' {TOO_LARGE} or infinity"),
+    ("s.json", "-1E+999", f"'-1E+999' {TOO_LARGE} or infinity"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    NON_FINITE_CASES,
+    ids=[f"{name.removeprefix('s.')}:{text}" for name, text, _ in NON_FINITE_CASES],
+)
+def test_numbers_that_json_cannot_carry_are_refused_at_their_line(tmp_path, name, text, message):
+    # The HTTP client refuses to encode NaN and infinity: such a file could never be sent.
+    body = (
+        f'{{\n  "a": 1,\n  "v": {text}\n}}\n' if name.endswith(".json") else f"a: 1\n\nv: {text}\n"
+    )
+    source = load_one(tmp_path, name, body)
+    assert source.problem is not None
+    assert (source.problem.line, source.problem.message) == (3, message)
+    assert source.documents == []
+
+
+def test_a_non_finite_key_is_refused_too(tmp_path):
+    source = load_one(tmp_path, "k.yaml", "a: 1\n.inf: b\n")
+    assert source.problem is not None
+    assert (source.problem.line, source.problem.message) == (2, f"'.inf' {NOT_FINITE}")
+
+
+def test_the_largest_finite_numbers_still_load(tmp_path):
+    data = data_of(tmp_path, "s.yaml", "big: 1.7976931348623157e308\ntiny: 1e-400\n")
+    assert data == {"big": 1.7976931348623157e308, "tiny": 0.0}  # underflow is finite
 
 
 def test_block_scalars_keep_their_text(tmp_path):
@@ -514,13 +546,13 @@ def test_line_of_a_scalar_document_is_the_document_line(tmp_path):
 
 def test_lines_are_indexed_lazily_once_per_file(tmp_path, monkeypatch):
     reads: list[str] = []
-    real_read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def read_bytes(path: Path) -> bytes:
-        reads.append(path.name)
-        return real_read_bytes(path)
+    def counting_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        reads.append(Path(path).name)
+        return real_open(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", counting_open)
     source = load_one(tmp_path, "lazy.yaml", "a: 1\n---\nb: [1, 2]\n")
     assert reads == ["lazy.yaml"]  # loading parses once, without recording lines
     assert source.documents[1].line_of("/b/1") == 3
@@ -568,13 +600,86 @@ def test_only_a_plain_merge_key_merges():
     }
 
 
-def test_keys_python_cannot_tell_apart_are_duplicates_not_silently_merged():
+# Keys are equal as YAML nodes are: same type and same value (YAML 1.2, 3.2.1.3 "Node
+# Comparison"). Python's 1 == True == 1.0 must neither merge them nor call them duplicates.
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        pytest.param("1", "0x1", "duplicate key '0x1'", id="int-int-written-apart"),
+        pytest.param("1", "+1", "duplicate key '+1'", id="int-int-signed"),
+        pytest.param("~", "null", "duplicate key 'null'", id="null-null"),
+        pytest.param("true", "True", "duplicate key 'True'", id="bool-bool"),
+        pytest.param("1.5", "15e-1", "duplicate key '15e-1'", id="float-float"),
+        pytest.param("a", "'a'", "duplicate key 'a'", id="str-quoted-str"),
+    ],
+)
+def test_keys_equal_as_yaml_nodes_are_duplicates_shown_as_written(first, second, message):
     from genesys_compliance.config._events import Limits, build_documents
 
-    _, problem = build_documents("1: a\ntrue: b\n", limits=Limits())
+    _, problem = build_documents(f"{first}: a\n{second}: b\n", limits=Limits())
     assert problem is not None
-    assert problem.line == 2
-    assert "duplicate key" in problem.message
+    assert (problem.line, problem.message) == (2, message)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("1", "true"), ("0", "false"), ("1", "1.0"), ("true", "1.0"), ("0x1", "true")],
+)
+def test_keys_python_cannot_hold_apart_are_not_duplicates_nor_merged(first, second):
+    from genesys_compliance.config._events import Limits, build_documents
+
+    docs, problem = build_documents(f"{first}: a\n{second}: b\n", limits=Limits())
+    assert docs == []
+    assert problem is not None
+    assert (problem.line, problem.message) == (
+        2,
+        f"keys {first} and {second} in one mapping cannot both be kept: quote them "
+        "(property names in the API's JSON are strings)",
+    )
+
+
+def test_keys_of_different_yaml_types_are_different_keys(tmp_path):
+    assert data_of(tmp_path, "k.yaml", "1: a\n'1': b\nnull: c\n'null': d\n") == {
+        1: "a",
+        "1": "b",
+        None: "c",
+        "null": "d",
+    }
+
+
+def test_line_of_a_non_string_key_uses_the_key_as_written(tmp_path):
+    source = load_one(tmp_path, "k.yaml", "a:\n  null: 1\n  true: 2\n  7: 3\n  2.5: 4\n")
+    document = source.documents[0]
+    assert [document.line_of(f"/a/{key}") for key in ("null", "true", "7", "2.5")] == [2, 3, 4, 5]
+    assert document.line_of("/a/None") == 1  # Python's spelling is no key of the file
+
+
+@pytest.mark.parametrize(
+    ("char", "shown"), [("\x01", "U+0001"), ("\t", "U+0009"), ("\x00", "U+0000")]
+)
+def test_json_control_character_message_is_whole(tmp_path, char, shown):
+    text = '{\n  "a": 1,\n  "name": "ab' + char + 'c"\n}\n'
+    source = load_one(tmp_path, "c.json", text)
+    assert source.problem is not None
+    assert (source.problem.line, source.problem.message) == (
+        3,
+        f"JSON syntax: Invalid control character {shown} in a string at line 3 column 14",
+    )
+
+
+def test_json_unterminated_string_message_is_whole(tmp_path):
+    source = load_one(tmp_path, "c.json", '{\n  "a": 1,\n  "name": "abc\n}\n')
+    assert source.problem is not None
+    assert source.problem.line == 3
+    assert source.problem.message == (
+        "JSON syntax: Invalid control character U+000A in a string at line 3 column 15"
+    )
+    source = load_one(tmp_path, "d.json", '{\n  "a": 1,\n  "name": "abc')
+    assert source.problem is not None
+    assert (source.problem.line, source.problem.message) == (
+        3,
+        "JSON syntax: Unterminated string starting at line 3 column 11",
+    )
 
 
 def test_json_syntax_errors_speak_json(tmp_path):

@@ -5,6 +5,7 @@ bounded so that hostile files cost little and never raise.
 """
 
 from genesys_compliance.config._files import (
+    SUFFIXES,
     Document,
     FileProblem,
     ParseLimits,
@@ -12,17 +13,21 @@ from genesys_compliance.config._files import (
     discover,
     load_files,
     read_file,
+    relative_path,
 )
-from genesys_compliance.config._pointer import dotted, pointer
+from genesys_compliance.config._pointer import dotted, key_text, pointer
 
 __all__ = [
+    "SUFFIXES",
     "Document",
     "FileProblem",
     "ParseLimits",
     "SourceFile",
     "discover",
     "dotted",
+    "key_text",
     "load_files",
     "pointer",
     "read_file",
+    "relative_path",
 ]

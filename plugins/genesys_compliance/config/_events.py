@@ -8,6 +8,16 @@ and lets the same pass record the line of every node when asked.
 
 Scalars resolve with the YAML 1.2 core schema (``yes`` stays a string, as in
 JSON and in the Genesys API), or with JSON's own rules for ``.json`` files.
+Numbers must be finite: a file is the API payload, and JSON has no NaN or
+infinity to send.
+
+libyaml 0.2.6 (bundled with PyYAML 6.0.4; 6.0.1's has no cap) caps nesting at
+1,000 levels of its own and reports it while looking ahead, before the builder
+sees the level that breaks the project's limit. When libyaml stops there, the
+text is parsed again by PyYAML's pure-Python parser, which has no cap and is
+iterative, so the project's limit holds whatever libyaml is installed. Its
+events are lazy, so that parse stops at the builder's limit too; ordinary
+files never take it.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from genesys_compliance.config._pointer import key_text
 
 try:  # libyaml is an order of magnitude faster; the pure parser is the same contract.
     from yaml import CSafeLoader as _Loader
@@ -116,10 +128,12 @@ class _Frame:
     line: int
     key: Any = None
     key_line: int = 0
+    key_written: str = ""
     has_key: bool = False
     key_is_merge: bool = False
     merges: list[tuple[int, Any]] = field(default_factory=list)
-    explicit_keys: set[Any] = field(default_factory=set)
+    # (type, value) of each explicit key -> the key as written: YAML's node equality
+    explicit_keys: dict[tuple[type, Any], str] = field(default_factory=dict)
 
 
 def _reject_constant(name: str) -> Any:
@@ -127,10 +141,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def _finite(value: Any, text: str, line: int) -> Any:
+    """Refuse NaN and infinity: the HTTP client cannot encode them, so the file cannot be sent."""
+    if isinstance(value, float) and not math.isfinite(value):
+        written = f"{text[:40]!r} is not a finite number"
+        if not math.isnan(value) and not _INF.match(text):  # 1e400: too large for a double
+            written = f"{text[:40]!r} is too large a number: it reads as infinity"
+        raise ParseProblem(line, f"{written}, and the API's JSON cannot carry NaN or infinity")
+    return value
+
+
 def _resolve_plain(text: str, line: int, json_mode: bool) -> Any:
     if json_mode:
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            return _finite(json.loads(text, parse_constant=_reject_constant), text, line)
         except (json.JSONDecodeError, RecursionError):
             pass
         except ValueError:  # NaN/Infinity, or more digits than int() accepts (CVE-2020-10735)
@@ -155,11 +179,11 @@ def _resolve_plain(text: str, line: int, json_mode: bool) -> Any:
     except ValueError:  # more digits than int() accepts (CVE-2020-10735 limit)
         raise ParseProblem(line, "integer literal too long") from None
     if _FLOAT.match(text):
-        return float(text)
+        return _finite(float(text), text, line)
     if _INF.match(text):
-        return -math.inf if text.startswith("-") else math.inf
+        return _finite(-math.inf if text.startswith("-") else math.inf, text, line)
     if _NAN.match(text):
-        return math.nan
+        return _finite(math.nan, text, line)
     return text
 
 
@@ -282,7 +306,7 @@ class _Builder:
         if isinstance(top.lines.children, list):
             top.lines.children.append(entry)
         else:
-            top.lines.children.setdefault(str(top.key), entry)
+            top.lines.children.setdefault(key_text(top.key), entry)
 
     def _add(
         self,
@@ -312,6 +336,7 @@ class _Builder:
             if isinstance(value, dict | list):
                 raise ParseProblem(line, "mapping keys must be plain scalars")
             top.key, top.key_line, top.has_key = value, line, True
+            top.key_written = event.value if event is not None else key_text(value)
             # Only a plain << is the merge key; a quoted "<<" is an ordinary string key.
             top.key_is_merge = (
                 value == _MERGE
@@ -326,12 +351,33 @@ class _Builder:
         if top.key_is_merge:
             top.merges.append((line, value))
             return
-        if key in top.explicit_keys:
-            raise ParseProblem(top.key_line, f"duplicate key {str(key)[:60]!r}")
-        top.explicit_keys.add(key)
+        self._claim_key(top)
         if self.record and not already_noted:
             self._note_line(stack, top.key_line)
         container[key] = value
+
+    @staticmethod
+    def _claim_key(top: _Frame) -> None:
+        """Refuse a key the mapping already holds; keys are equal as YAML nodes, not in Python.
+
+        YAML calls two keys equal when their tag and value are: ``1`` and ``0x1``
+        are one key, but ``1``, ``1.0``, ``true`` and ``"1"`` are four. Python's
+        ``1 == True == 1.0`` would merge the last three into one dict entry, losing
+        a value; a dict cannot hold them apart, so that is a problem of its own.
+        """
+        key, container = top.key, top.container
+        identity = (type(key), key)
+        if identity in top.explicit_keys:
+            raise ParseProblem(top.key_line, f"duplicate key {top.key_written[:60]!r}")
+        if key in container:  # equal in Python, of another type: 1 beside true or 1.0
+            other = next(k for k in container if k == key)
+            raise ParseProblem(
+                top.key_line,
+                f"keys {top.explicit_keys[(type(other), other)][:60]} and "
+                f"{top.key_written[:60]} in one mapping cannot both be kept: quote them "
+                "(property names in the API's JSON are strings)",
+            )
+        top.explicit_keys[identity] = top.key_written
 
     def _alias(
         self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent, line: int
@@ -366,24 +412,68 @@ class _Builder:
                     frame.container.setdefault(key, item)
 
 
+class _LibraryNestingCap(Exception):  # noqa: N818 - control flow inside this module
+    """libyaml stopped at its own nesting cap: parse again without it."""
+
+
+def is_library_nesting_cap(error: yaml.YAMLError) -> bool:
+    """Whether the YAML library gave up at a nesting cap of its own, not at a syntax error.
+
+    libyaml 0.2.6 reports ``exceeded maximum nesting depth`` while increasing a
+    flow or block level; older versions have no cap and never raise it.
+    """
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return False
+    return any("nesting depth" in (part or "") for part in (error.problem, error.context))
+
+
+def _syntax_problem(error: yaml.YAMLError, text: str) -> ParseProblem:
+    """Say where the YAML library gave up, at the line it gave up on."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        reason = " ".join(part for part in (error.context, error.problem) if part)
+        return ParseProblem(line, f"YAML syntax: {reason}")
+    if isinstance(error, yaml.reader.ReaderError) and isinstance(error.character, int):
+        # The reader refuses the first unprintable character; its position is counted in
+        # bytes by libyaml and in characters by the pure parser, so find the character.
+        index = text.find(chr(error.character))
+        if index >= 0:
+            line_start = text.rfind("\n", 0, index) + 1
+            return ParseProblem(
+                text.count("\n", 0, index) + 1,
+                f"YAML: unacceptable character #x{error.character:04x} at column "
+                f"{index - line_start + 1}: {error.reason}",
+            )
+    return ParseProblem(1, f"YAML: {str(error).splitlines()[0][:200]}")
+
+
+def _consume(builder: _Builder, text: str, loader: Any) -> ParseProblem | None:
+    try:
+        builder.run(yaml.parse(text, Loader=loader))
+    except ParseProblem as problem:
+        return problem
+    except yaml.YAMLError as error:
+        if loader is not yaml.SafeLoader and is_library_nesting_cap(error):
+            raise _LibraryNestingCap from error
+        return _syntax_problem(error, text)
+    return None
+
+
 def build_documents(
     text: str, *, limits: Limits, json_mode: bool = False, record_lines: bool = False
 ) -> tuple[list[BuiltDocument], ParseProblem | None]:
     """Parse ``text`` into documents; stop at the first problem and say where.
 
     Documents completed before the problem are returned, so a later syntax
-    error does not hide the findings of the documents above it.
+    error does not hide the findings of the documents above it. The line pass
+    (``record_lines``) takes the same path, so it sees the same documents.
     """
     builder = _Builder(limits, json_mode, record_lines)
     try:
-        builder.run(yaml.parse(text, Loader=_Loader))
-    except ParseProblem as problem:
-        return builder.documents, problem
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        reason = " ".join(part for part in (error.context, error.problem) if part)
-        return builder.documents, ParseProblem(line, f"YAML syntax: {reason}")
-    except yaml.YAMLError as error:
-        return builder.documents, ParseProblem(1, f"YAML: {str(error).splitlines()[0][:200]}")
-    return builder.documents, None
+        problem = _consume(builder, text, _Loader)
+    except _LibraryNestingCap:
+        # Not the project's limit but libyaml's: the pure parser has none and honours ours.
+        builder = _Builder(limits, json_mode, record_lines)
+        problem = _consume(builder, text, yaml.SafeLoader)
+    return builder.documents, problem

@@ -9,9 +9,11 @@ wasted on them.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +21,25 @@ from typing import Any
 
 from genesys_compliance.config._events import Limits, LineTree, build_documents, line_at
 
-SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+SUFFIXES = (".yaml", ".yml", ".json")  # the configuration files a folder is searched for
 _MIB = 1024 * 1024
+# Never wait on open: a FIFO would block until a writer comes, and a terminal must not
+# become the run's controlling one. getattr: the flags are POSIX-only (O_BINARY Windows-only).
+_OPEN_FLAGS: int = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_READ_CHUNK = 1024 * 1024
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,19 +113,9 @@ def _limits(limits: ParseLimits) -> Limits:
 
 
 def _read_text(path: Path, limits: ParseLimits) -> str | FileProblem:
-    try:
-        size = path.stat().st_size
-        if size > limits.max_bytes:
-            return FileProblem(
-                1,
-                f"file is {size / _MIB:.1f} MiB, larger than the "
-                f"{limits.max_bytes / _MIB:g} MiB limit; it was not read",
-            )
-        raw = path.read_bytes()
-    except OSError as error:
-        return FileProblem(1, f"cannot read the file: {error.strerror or error}")
-    if len(raw) > limits.max_bytes:  # grew between stat and read
-        return FileProblem(1, f"file is larger than the {limits.max_bytes / _MIB:g} MiB limit")
+    raw = _read_bytes(path, limits.max_bytes)
+    if isinstance(raw, FileProblem):
+        return raw
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -118,6 +127,78 @@ def _read_text(path: Path, limits: ParseLimits) -> str | FileProblem:
             f"not UTF-8: byte 0x{raw[error.start]:02x} at offset {error.start} cannot be "
             "decoded (only UTF-8 is accepted)",
         )
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes | FileProblem:
+    """Read a regular file whole, but never more than ``max_bytes + 1`` bytes.
+
+    Anything else (a FIFO, a device, a socket, a broken or looping link) is a problem,
+    never a hang and never an unbounded read: a device reports size 0, so the size
+    alone proves nothing. The path is checked before it is opened, so a device found
+    there is never opened (opening some has side effects), and the descriptor again
+    after, in case a special file was swapped in between; opening never waits.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            return _not_regular(path, mode)
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        return _unreadable(path, error)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return _not_regular(path, info.st_mode)
+        if info.st_size > max_bytes:
+            return FileProblem(
+                1,
+                f"file is {info.st_size / _MIB:.1f} MiB, larger than the "
+                f"{max_bytes / _MIB:g} MiB limit; it was not read",
+            )
+        chunks: list[bytes] = []
+        left = max_bytes + 1  # one byte more than allowed tells a file that grew
+        while left > 0:
+            chunk = os.read(descriptor, min(left, _READ_CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as error:
+        return FileProblem(1, f"cannot read the file: {error.strerror or error}")
+    finally:
+        os.close(descriptor)
+    if left <= 0:
+        return FileProblem(
+            1,
+            f"file is larger than the {max_bytes / _MIB:g} MiB limit (it grew while "
+            "it was read); the rest was not read",
+        )
+    return b"".join(chunks)
+
+
+def _link_target(path: Path) -> str | None:
+    """Where ``path`` points if it is a symbolic link, as the link wrote it."""
+    try:
+        return os.readlink(path) if os.path.islink(path) else None
+    except OSError:
+        return "an unreadable target"
+
+
+def _not_regular(path: Path, mode: int) -> FileProblem:
+    kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
+    target = _link_target(path)
+    via = f" (symbolic link to {target})" if target is not None else ""
+    return FileProblem(1, f"not a regular file: {kind}{via}; only regular files are read")
+
+
+def _unreadable(path: Path, error: OSError) -> FileProblem:
+    """Name the cause when a link leads nowhere; otherwise the system's own words."""
+    target = _link_target(path)
+    if target is not None and error.errno == errno.ELOOP:
+        return FileProblem(1, f"symbolic link loop: {path.name} -> {target} never reaches a file")
+    if target is not None and error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return FileProblem(1, f"broken symbolic link to {target}: the target does not exist")
+    return FileProblem(1, f"cannot read the file: {error.strerror or error}")
 
 
 def read_file(path: Path, relpath: str, label: str, limits: ParseLimits) -> SourceFile:
@@ -149,6 +230,10 @@ def _json_problem(text: str) -> FileProblem | None:
     try:
         json.loads(text)
     except json.JSONDecodeError as error:
+        if error.msg.startswith("Invalid control character"):  # json's own text ends in "at"
+            return _json_string_problem(text, error.pos, error.pos)
+        if error.msg.startswith("Unterminated string"):
+            return _json_string_problem(text, len(text), error.pos)
         return FileProblem(error.lineno, f"JSON syntax: {error.msg}")
     except RecursionError:
         # json recurses per level; the policy may allow more levels than the stack has.
@@ -204,11 +289,8 @@ def _json_syntax(text: str) -> FileProblem | None:
             stack.pop()
         else:
             if match is None and text[pos] == '"':
-                return _json_error(
-                    text,
-                    pos,
-                    "Invalid string: unterminated, or a control character or bad escape inside",
-                )
+                end = _JSON_STRING_BODY.match(text, pos + 1).end()  # type: ignore[union-attr]
+                return _json_string_problem(text, end, pos)
             return _json_error(text, pos, _EXPECTING[state])
         first = token == "open"
         if state == "after" and not stack:
@@ -220,35 +302,88 @@ def _json_error(text: str, pos: int, message: str) -> FileProblem:
     return FileProblem(text.count("\n", 0, pos) + 1, f"JSON syntax: {message}")
 
 
+# The valid part of a JSON string after its opening quote: where it stops is what is wrong.
+_JSON_STRING_BODY = re.compile(r'(?:[^"\\\x00-\x1f]+|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*')
+
+
+def _json_string_problem(text: str, pos: int, quote: int) -> FileProblem:
+    """Name what stops the string opened at ``quote`` at ``pos``, with its line and column.
+
+    json's own messages for these end in "at" and leave the place to a
+    position that :class:`json.JSONDecodeError` keeps apart from its text.
+    """
+    if pos >= len(text):
+        what, pos = "Unterminated string starting", quote
+    elif text[pos] == "\\":
+        what = "Invalid \\escape in a string"
+    else:
+        what = f"Invalid control character U+{ord(text[pos]):04X} in a string"
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return FileProblem(line, f"JSON syntax: {what} at line {line} column {column}")
+
+
 def discover(directories: Sequence[Path], root: Path) -> Iterator[tuple[Path, str, str]]:
     """Yield ``(path, relpath-to-root, label-within-its-directory)`` in a stable order.
 
     Hidden files and folders (``.git``, editor swap files) are skipped; symlinked
-    folders are not followed, so a link cannot make the walk loop.
+    folders are not followed, so a link cannot make the walk loop. A file reached
+    twice (a folder named twice, a link to a file that is also found) is yielded
+    once, under its own name rather than a link's. Paths name files as they sit in
+    the repository: a link is never replaced by its target, and a broken or looping
+    link is yielded like any file, so that reading it gives its finding.
     """
-    seen: set[Path] = set()
+    found: list[tuple[str, Path, str]] = []  # (identity, path, label), in yield order
     for directory in directories:
-        found: list[tuple[str, Path]] = []
+        here: list[tuple[str, Path]] = []
         for current, dirnames, filenames in os.walk(directory):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in filenames:
                 if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
                     continue
                 path = Path(current, name)
-                found.append((path.relative_to(directory).as_posix(), path))
-        for label, path in sorted(found):
-            resolved = path.resolve()
-            if resolved in seen:
-                continue
-            seen.add(resolved)
-            yield path, _relative(resolved, root), label
+                here.append((path.relative_to(directory).as_posix(), path))
+        found.extend((_identity(path), path, label) for label, path in sorted(here))
+    chosen: dict[str, int] = {}
+    for index, (identity, path, _) in enumerate(found):
+        best = chosen.get(identity)
+        if best is None or (os.path.islink(found[best][1]) and not os.path.islink(path)):
+            chosen[identity] = index
+    for index, (identity, path, label) in enumerate(found):
+        if chosen[identity] == index:
+            yield path, relative_path(path, root), label
 
 
-def _relative(path: Path, root: Path) -> str:
+def _identity(path: Path) -> str:
+    """The file that ``path`` reaches, to read it once; never raises.
+
+    A path that reaches no file (a broken or looping link) is its own identity, so
+    that every such link gets its own finding.
+    """
     try:
-        return path.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+        if os.path.exists(path):
+            return os.path.realpath(path)
+    except (OSError, ValueError):
+        pass
+    return os.path.abspath(path)
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (else absolute), naming a link itself, not its target.
+
+    Only the folders are made canonical, so that a root or a folder reached through
+    a symlinked folder still matches; the last component is kept as it is.
+    """
+    candidates = (
+        (Path(os.path.realpath(path.parent), path.name), Path(os.path.realpath(root))),
+        (Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+    )
+    for candidate, base in candidates:
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return candidates[0][0].as_posix()
 
 
 def load_files(

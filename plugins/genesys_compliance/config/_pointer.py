@@ -8,9 +8,28 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def pointer(*parts: str | int) -> str:
+def key_text(key: object) -> str:
+    """Write a mapping key (or list index) the way a YAML or JSON file writes it.
+
+    Non-string keys reach the data as Python values; ``str()`` would show a
+    ``null`` key as ``None`` and ``true`` as ``True``, words the file never
+    holds. The canonical YAML 1.2 spelling is shown instead (``0x1F`` reads
+    ``31``: the value is kept, not its notation).
+    """
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, float):
+        return repr(key)  # the shortest text that reads back as the same number
+    return str(key)
+
+
+def pointer(*parts: object) -> str:
     """Join path parts into a pointer: ``pointer("spec", "widgets", 2)`` is ``/spec/widgets/2``."""
-    return "".join("/" + escape(str(part)) for part in parts)
+    return "".join("/" + escape(key_text(part)) for part in parts)
 
 
 def dotted(ptr: str) -> str:

@@ -16,7 +16,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from genesys_compliance.config import Document, SourceFile, dotted, load_files, pointer
+from genesys_compliance.config import (
+    Document,
+    SourceFile,
+    dotted,
+    key_text,
+    load_files,
+    pointer,
+)
 from genesys_compliance.kinds import (
     API_VERSION,
     KINDS,
@@ -107,9 +114,23 @@ def _located(rule: Rule, violation: Violation, document: Document, config: str |
 def _pydantic_violations(error: ValidationError, prefix: str) -> list[Violation]:
     out: dict[tuple[str, str], Violation] = {}
     for item in error.errors(include_url=False):
-        at = pointer(prefix, *item["loc"])
+        loc, kind = item["loc"], item["type"]
+        # A refused key: pydantic writes it with str() (a null key reads "None") and, in a
+        # dict, adds a "[key]" step; its input is the key itself, the value the file wrote.
+        if kind == "invalid_key" or loc[-1:] == ("[key]",):
+            key = item["input"]
+            parent = pointer(prefix, *loc[: -1 if kind == "invalid_key" else -2])
+            at = parent + pointer(key)
+            written = dotted(pointer(key))  # dotted(at) would show an integer key as [1]
+            where = f"{dotted(parent)}.{written}" if parent else written
+            types = ((bool, "a boolean"), (int, "an integer"), (float, "a number"))
+            other = "null" if key is None else type(key).__name__
+            what = next((name for cls, name in types if isinstance(key, cls)), other)
+            message = f'{where}: a key must be a string, not {what}; quote it ("{written}")'
+            out.setdefault((at, message), Violation(at, message))
+            continue
+        at = pointer(prefix, *loc)
         where = dotted(at)
-        kind = item["type"]
         if kind == "missing":
             message = f"{where}: required field is missing"
         elif kind == "extra_forbidden":
@@ -135,7 +156,7 @@ def _envelope(data: Any) -> tuple[Kind | None, str | None, list[Violation]]:
             ],
         )
     problems: list[Violation] = []
-    unknown = sorted(str(k) for k in data if k not in _ENVELOPE_FIELDS)
+    unknown = sorted(key_text(k) for k in data if k not in _ENVELOPE_FIELDS)
     if unknown:
         problems.append(
             Violation(

@@ -137,10 +137,10 @@ RUN_AND_ORG_RULES = (DUPLICATE_MEDIA, DUPLICATE_NAME, CAPACITY, ORG_REFERENCE)
 
 def _pointer_of(path: tuple[Any, ...]) -> str:
     """Unfold the ``(parent, token)`` chain built while walking into a pointer."""
-    tokens: list[str] = []
+    tokens: list[Any] = []
     while path:
         path, token = path
-        tokens.append(str(token))
+        tokens.append(token)  # pointer() writes a null or true key as the file does
     return pointer(*reversed(tokens))
 
 
