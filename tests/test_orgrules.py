@@ -153,3 +153,62 @@ def test_the_view_asks_the_org_once_for_many_configurations(tmp_path):
     calls = [(e.method, e.url) for e in fresh.exchanges if not e.url.endswith("/oauth/token")]
     assert calls, "the org was asked"
     assert len(calls) == len(set(calls)), calls
+
+
+def _whole(tmp_path: Path, org: OrgConnection, files: dict[str, str]) -> list[tuple[str, int]]:
+    """Each configuration's engine findings and the org findings they leave, as the run has them."""
+    run = run_files(tmp_path, files)
+    found = []
+    for entry in run.entries:
+        engine = run.check(entry)
+        found += engine
+        found += org_findings(entry, org.view, run.registry, run.context, covered=engine)
+    return ids_lines(found)
+
+
+def test_an_id_a_rule_rejects_is_not_also_a_dangling_reference(tmp_path, org):
+    # a flowId that is no UUID is no flow of the org either: one violation, one finding
+    flow = f"""
+        apiVersion: genesys-compliance/v1
+        kind: FlowSettings
+        metadata: {{name: f}}
+        spec:
+          orgId: {ORG}
+          flowId: not-a-uuid
+          settings: {{routing: {{type: longestAvailable}}}}
+        """
+    assert _whole(tmp_path, org, {"f.yaml": flow}) == [("flow/id-format", 6)]
+
+
+def test_an_action_a_rule_rejects_is_not_also_a_dangling_template(tmp_path, org):
+    trigger = """
+        apiVersion: genesys-compliance/v1
+        kind: TriggerRule
+        metadata: {name: t}
+        spec:
+          name: T
+          ruleType: conversation
+          conditions: [{type: keyword, field: conversation.text, operator: contains,
+                        value: refund}]
+          actions:
+            - {type: display, templateId: "", priority: 1}
+        """
+    assert _whole(tmp_path, org, {"t.yaml": trigger}) == [("trigger/action", 10)]
+
+
+def test_a_shared_target_does_not_hide_that_the_target_is_missing(tmp_path, org):
+    # two files on one flow, and the flow is not on the org: two violations, two findings
+    flow = f"""
+        apiVersion: genesys-compliance/v1
+        kind: FlowSettings
+        metadata: {{name: f}}
+        spec:
+          orgId: {ORG}
+          flowId: {MISSING}
+          settings: {{routing: {{type: longestAvailable}}}}
+        """
+    assert _whole(tmp_path, org, {"a.yaml": flow, "b.yaml": flow}) == [
+        ("org/reference", 6),
+        ("config/duplicate-target", 6),
+        ("org/reference", 6),
+    ]

@@ -175,9 +175,9 @@ def test_valid_payloads_of_every_kind_fit(
         (
             "DesktopLayout",
             {**LAYOUT, "grid": {"columns": 24}},
-            ("/grid", "'rows' is a required property"),
+            ("/grid/rows", "required property is missing"),
         ),
-        ("DesktopLayout", {**LAYOUT, "colour": "red"}, ("", "'colour' was unexpected")),
+        ("DesktopLayout", {**LAYOUT, "colour": "red"}, ("/colour", "unexpected property")),
         (
             "DesktopLayout",
             {
@@ -194,7 +194,7 @@ def test_valid_payloads_of_every_kind_fit(
         (
             "FlowSettings",
             {k: v for k, v in FLOW.items() if k != "orgId"},
-            ("", "'orgId' is a required property"),
+            ("/orgId", "required property is missing"),
         ),
         (
             "FlowSettings",
@@ -223,7 +223,7 @@ def test_valid_payloads_of_every_kind_fit(
                 **ROUTING_RULE,
                 "expression": {"type": "and", "children": [{"type": "condition", "op": "eq"}]},
             },
-            ("/expression/children/0", "'op' was unexpected"),
+            ("/expression/children/0/op", "unexpected property"),
         ),
     ],
 )
@@ -234,6 +234,37 @@ def test_invalid_payloads_name_the_pointer_and_the_problem(
     pointer, fragment = expected
     assert any(p.pointer == pointer and fragment in p.message for p in problems), problems
     assert all(p.location == "body" for p in problems)
+
+
+def test_each_unexpected_and_each_missing_property_is_its_own_problem(contract: Contract) -> None:
+    # jsonschema reports both at the object; a report (and the one-finding rule) needs
+    # the property, so a file line can be found for each and each is judged on its own.
+    payload = {"colour": "red", **{k: v for k, v in STRATEGY.items() if k != "mediaType"}}
+    payload["overflow"] = {"rules": [{"condition": "queueDepth", "size": 1, "shade": 2}]}
+    found = contract.validate_payload("RoutingStrategy", payload)
+    problems = [(p.pointer, p.message) for p in found]
+    assert problems == [
+        ("/colour", "unexpected property"),
+        ("/mediaType", "required property is missing"),
+        ("/overflow/rules/0/action", "required property is missing"),
+        ("/overflow/rules/0/shade", "unexpected property"),
+        ("/overflow/rules/0/size", "unexpected property"),
+        ("/overflow/rules/0/threshold", "required property is missing"),
+    ]
+    # the keys as the payload holds them, for a caller that writes them its own way
+    assert found[3].path == ("overflow", "rules", 0, "shade")
+
+
+def test_a_property_matching_a_pattern_is_not_unexpected() -> None:
+    document = Contract.load().document
+    document["components"]["schemas"]["Tagged"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"name": {"type": "string"}},
+        "patternProperties": {"^x-": {}},
+    }
+    problems = Contract(document).validate_schema("Tagged", {"name": "n", "x-a": 1, "y": 2})
+    assert [(p.pointer, p.message) for p in problems] == [("/y", "unexpected property")]
 
 
 def test_unknown_kind_and_schema_are_key_errors(contract: Contract) -> None:
@@ -311,13 +342,13 @@ def test_routing_rule_create_needs_its_queue_and_patch_its_version(contract: Con
     create = httpx.Request(
         "POST", "https://api.mypurecloud.com/api/v2/routing/rules", json=ROUTING_RULE
     )
-    assert _problems(contract, create) == ["body: 'queue' is a required property"]
+    assert _problems(contract, create) == ["body/queue: required property is missing"]
     patch = httpx.Request(
         "PATCH",
         "https://api.mypurecloud.com/api/v2/routing/rules/r1",
         json={**ROUTING_RULE, "queue": {"id": "q"}},
     )
-    assert _problems(contract, patch) == ["body: 'version' is a required property"]
+    assert _problems(contract, patch) == ["body/version: required property is missing"]
 
 
 def test_token_request_is_a_form_with_the_client_credentials_grant(contract: Contract) -> None:

@@ -171,7 +171,7 @@ def test_400_names_every_problem_and_changes_nothing() -> None:
     )  # fmt: skip
     assert error(response) == (400, "bad.request")
     fields = {d["fieldName"] for d in response.json()["details"]}
-    assert fields == {"body", "body/grid", "body/grid/columns"}
+    assert fields == {"body/colour", "body/grid/rows", "body/grid/columns"}
     assert len(org.state.layouts) == 2
     not_json = send(
         org,

@@ -21,11 +21,16 @@ class Problem:
         pointer: JSON pointer inside that location (``/widgets/0/position``),
             or the parameter name for query, path and header problems.
         message: What is wrong, in words.
+        path: For a problem inside an instance (a body, a payload), the keys and
+            indexes leading to the element, as the instance holds them. A
+            configuration's keys need not be strings (YAML's ``true:``); whoever
+            locates the problem in a file renders them as the file does.
     """
 
     location: str
     pointer: str
     message: str
+    path: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
         where = (

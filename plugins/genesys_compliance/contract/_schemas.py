@@ -6,14 +6,14 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from genesys_compliance.contract._problems import Problem, json_pointer
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 __all__ = ["SchemaSet", "coerce_text"]
 
@@ -33,15 +33,20 @@ class SchemaSet:
         self._lock = threading.Lock()
 
     def problems(self, pointer: str, instance: Any, location: str) -> list[Problem]:
-        """Validate ``instance`` against the schema at ``pointer``; list what is wrong."""
+        """Validate ``instance`` against the schema at ``pointer``; list what is wrong.
+
+        Each problem points at the element it is about: an unexpected or a missing
+        property at that property (not at the object holding it), a wrong value
+        at the value. Callers can then tell which element of a document a problem
+        concerns, and whether something else already reported that element.
+        """
         validator = self._validator(pointer)
-        errors = sorted(
-            validator.iter_errors(instance), key=lambda e: json_pointer(e.absolute_path)
-        )
-        return [
-            Problem(location, json_pointer(error.absolute_path), _shorten(error.message))
-            for error in errors
-        ]
+        found: dict[tuple[str, str], Problem] = {}
+        for error in validator.iter_errors(instance):
+            for path, message in _pointed(error):
+                problem = Problem(location, json_pointer(path), _shorten(message), path)
+                found.setdefault((problem.pointer, problem.message), problem)
+        return sorted(found.values(), key=lambda p: p.pointer)
 
     def _validator(self, pointer: str) -> Draft202012Validator:
         with self._lock:
@@ -51,6 +56,34 @@ class SchemaSet:
                 found = Draft202012Validator(schema, registry=self._registry)
                 self._validators[pointer] = found
             return found
+
+
+def _pointed(error: ValidationError) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Where an error is and what it says, split per property for object keywords.
+
+    jsonschema reports ``required`` and ``additionalProperties: false`` at the
+    object; the property they name is the element a person has to fix, and the
+    pointer names it, so the message need not.
+    """
+    path = tuple(error.absolute_path)
+    instance, schema, value = error.instance, error.schema, error.validator_value
+    if error.validator == "required" and isinstance(instance, dict) and isinstance(value, list):
+        for name in value:
+            if name not in instance:
+                yield (*path, name), "required property is missing"
+    elif (
+        error.validator == "additionalProperties"
+        and value is False
+        and isinstance(instance, dict)
+        and isinstance(schema, dict)
+    ):
+        declared = schema.get("properties", {})
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        for name in instance:
+            if name not in declared and not any(p.search(str(name)) for p in patterns):
+                yield (*path, name), "unexpected property"
+    else:
+        yield path, error.message
 
 
 def coerce_text(values: list[str], schema: Mapping[str, Any]) -> Any:

@@ -1,11 +1,17 @@
-"""The org-stage checks: references that must exist, capacity that must be there."""
+"""The org-stage checks: references that must exist, capacity that must be there.
+
+Both checks here (the org's and the API contract's) look again at values the
+engine's rules already judged. SPEC section 3 wants one finding per violation,
+so each drops what the engine already reported for the same element; see
+:func:`covers` for the relation.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from genesys_compliance.config import pointer
+from genesys_compliance.config import dotted, pointer
 from genesys_compliance.contract import Contract
 from genesys_compliance.engine import Entry
 from genesys_compliance.orgrules._view import OrgView
@@ -62,10 +68,61 @@ def _capacity(entry: Entry, view: OrgView, ctx: RuleContext) -> Iterator[Violati
         )
 
 
-def org_findings(
-    entry: Entry, view: OrgView, registry: Registry, ctx: RuleContext
+def covers(covering: str, at: str) -> bool:
+    """Whether a finding at pointer ``covering`` already speaks for the element at ``at``.
+
+    It does when it points at that element or at one that contains it (a finding
+    at ``/spec/overflow/rules/0`` covers ``/spec/overflow/rules/0/action``), and
+    that element lies inside a section of the document (``/spec/...``,
+    ``/metadata/...``): a finding about ``/spec`` or the whole document names
+    no element, so it covers nothing. Pointers are RFC 6901, so a ``/`` inside a
+    key is ``~1`` and the prefix test never splits a key.
+    """
+    if covering.count("/") < 2:
+        return False
+    return at == covering or at.startswith(covering + "/")
+
+
+def _uncovered(
+    found: Iterable[Finding], covered: Iterable[Finding], registry: Registry
 ) -> list[Finding]:
-    """The org-stage findings of one configuration, located, waivers applied, sorted."""
+    """``found`` without what ``covered`` reports already, sorted.
+
+    Only findings about the configuration's own content cover: a cross-file
+    finding (stage ``run``: two files target one queue) is about the pair, not
+    about the value, so a problem with the value itself still needs saying.
+    Waived findings cover too: a waiver suppresses its rule in every stage.
+    """
+    pointers = [
+        f.pointer
+        for f in covered
+        if f.rule_id not in registry or registry.get(f.rule_id).stage != "run"
+    ]
+    kept = [f for f in found if not any(covers(p, f.pointer) for p in pointers)]
+    kept.sort(key=Finding.sort_key)
+    return kept
+
+
+def org_findings(
+    entry: Entry,
+    view: OrgView,
+    registry: Registry,
+    ctx: RuleContext,
+    *,
+    covered: Iterable[Finding] = (),
+) -> list[Finding]:
+    """The org-stage findings of one configuration, located, waivers applied, sorted.
+
+    Args:
+        entry: The configuration.
+        view: The org, read through its cached view.
+        registry: The run's rules.
+        ctx: The run's policy.
+        covered: The engine's findings for ``entry`` (``Run.check(entry)``); an org
+            finding about an element one of them reports (a flowId that is no
+            UUID is also no flow of the org) is left out, so the violation is
+            reported once.
+    """
     found: list[Finding] = []
     checks: list[tuple[str, Iterator[Violation]]] = [
         ("org/reference", _references(entry, view)),
@@ -74,15 +131,27 @@ def org_findings(
     for rule_id, violations in checks:
         rule = registry.get(rule_id)
         found.extend(entry.located(rule, violation) for violation in violations)
-    found.sort(key=Finding.sort_key)
-    return found
+    return _uncovered(found, covered, registry)
 
 
-def contract_findings(entry: Entry, contract: Contract, registry: Registry) -> list[Finding]:
+def contract_findings(
+    entry: Entry, contract: Contract, registry: Registry, *, covered: Iterable[Finding]
+) -> list[Finding]:
     """The payload checked against the API contract's request schema, as ``config/schema``.
 
-    The local models and the contract describe the same payload; a problem only
-    the contract sees is a disagreement between the two, reported rather than hidden.
+    The local models and the contract describe the same payload, so most of what
+    the contract rejects a rule has reported already; only what no rule covers is
+    a disagreement between the two, reported rather than hidden. The command
+    line and the contract suite call this alike, so both count the same findings.
+
+    Args:
+        entry: The configuration.
+        contract: The API contract, endpoints as the project moved them.
+        registry: The run's rules.
+        covered: Every finding of the engine for ``entry``, from every stage and
+            waived ones included (``Run.check(entry)``). A contract problem at an
+            element one of them reports, or inside it (see :func:`covers`), is
+            left out. Required, because leaving it out reports violations twice.
     """
     spec = entry.data.get("spec") if isinstance(entry.data, dict) else None
     if not isinstance(spec, dict):
@@ -90,7 +159,9 @@ def contract_findings(entry: Entry, contract: Contract, registry: Registry) -> l
     rule = registry.get("config/schema")
     found = []
     for problem in contract.validate_payload(entry.kind.name, spec):
-        at = "/spec" + (problem.pointer if problem.pointer.startswith("/") else "")
-        found.append(entry.located(rule, Violation(at, f"API contract: {problem}")))
-    found.sort(key=Finding.sort_key)
-    return found
+        # The engine's own pointer function, so a key is written as the engine writes it
+        # (YAML's `true:` is /spec/true) and pointers of the two stages compare.
+        at = pointer("spec", *problem.path)
+        message = f"API contract: {dotted(at)}: {problem.message}"
+        found.append(entry.located(rule, Violation(at, message)))
+    return _uncovered(found, covered, registry)
