@@ -322,8 +322,9 @@ def test_sarif_of_a_clean_run_has_no_results(pytester):
     make_project(pytester, {"flows/after-hours.yaml": FLOW})
     result = run(pytester, "--gc-sarif", "out.sarif")
     result.assert_outcomes(passed=2, skipped=4)
-    _, results = sarif_results(pytester.path / "out.sarif")
+    sarif_run, results = sarif_results(pytester.path / "out.sarif")
     assert results == []
+    assert sarif_run["invocations"] == [{"executionSuccessful": True}]  # complete, and clean
 
 
 def test_terminal_summary_counts_findings_by_rule_and_by_file(pytester, broken):
@@ -331,7 +332,7 @@ def test_terminal_summary_counts_findings_by_rule_and_by_file(pytester, broken):
     result.stdout.fnmatch_lines(
         [
             "*= genesys-compliance findings =*",
-            "8 configuration check(s)",
+            "8 configuration check(s): 5 file(s), 3 configuration(s)",
             "5 finding(s), 4 failing",
             "by rule:",
             "  config/envelope * 1 error(s) * 0 warning(s) * 0 waived",
@@ -478,9 +479,13 @@ def test_xdist_gives_the_same_outcomes_and_sarif(pytester, broken):
     parallel_run, parallel_results = sarif_results(pytester.path / "parallel.sarif")
     assert parallel_results == serial_results  # the controller merged every worker's findings
     assert parallel_run["tool"] == serial_run["tool"]
+    assert parallel_run["invocations"] == serial_run["invocations"]
+    assert serial_run["invocations"] == [{"executionSuccessful": True}]
     custom = [result_key(r) for r in parallel_results if r["ruleId"] == "acme/layout-has-notes"]
     assert [key[1:3] for key in custom] == [("configs/layouts/wall-board.yaml", 12)]
-    parallel.stdout.fnmatch_lines(["8 configuration check(s)", "6 finding(s), 5 failing"])
+    parallel.stdout.fnmatch_lines(
+        ["8 configuration check(s): 5 file(s), 3 configuration(s)", "6 finding(s), 5 failing"]
+    )
 
 
 # -- custom rules ------------------------------------------------------------------------------
@@ -588,6 +593,25 @@ def test_missing_default_folder_is_reported_without_a_traceback(pytester):
     assert_clean(result)
     result.stdout.fnmatch_lines(
         ["genesys-compliance: configuration folder not found: *fixtures*configs*"]
+    )
+
+
+@pytest.mark.parametrize(
+    "extra", [{}, {"notes.txt": "not a configuration"}], ids=["empty", "no-config-suffix"]
+)
+def test_a_folder_without_configuration_files_fails_rather_than_skips(pytester, extra):
+    folder = make_project(pytester, {})
+    for name, text in extra.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    result = pytester.runpytest(*QUIET, "--gc-config-dir", "configs")
+    assert result.ret != pytest.ExitCode.OK
+    result.assert_outcomes(errors=6)
+    assert_clean(result)
+    result.stdout.fnmatch_lines(
+        [
+            "genesys-compliance: no configuration files (.yaml, .yml, .json) under "
+            "*configs: nothing would be checked"
+        ]
     )
 
 

@@ -3,7 +3,10 @@
 Registered as its own ``pytest11`` entry point beside :mod:`genesys_compliance.plugin`
 so each module stays small; it reports findings through the same machinery.
 The stage is read-only against a live org: tests marked ``gc_writes`` run
-only against the simulated org.
+only against the simulated org. A live org asked for with ``--gc-org live`` is
+connected to at session start: missing or refused credentials stop the run
+with one usage error, so a nightly job whose secrets were lost cannot go green
+on skipped tests.
 """
 
 from __future__ import annotations
@@ -63,31 +66,45 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 class _Connection:
-    """One org connection per process, opened on first use; a refusal is reported once."""
+    """One org connection per process, opened once; a failure to connect is reported once.
+
+    The first test that needs an unusable org fails with the reason and every
+    later one is skipped as not run; each is recorded as not run, so the run is
+    reported incomplete rather than clean.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.connection: OrgConnection | None = None
-        self.skip_reason: str | None = None
-        self.failure: str | None = None
-        self.failure_reported = False
+        self.problem: str | None = None
+        self.problem_reported = False
+        self._tried = False
 
-    def open(self) -> OrgConnection:
-        if self.connection is None and self.skip_reason is None and self.failure is None:
-            self._connect()
-        if self.skip_reason is not None:
-            pytest.skip(self.skip_reason)
-        if self.failure is not None:
-            if self.failure_reported:
-                pytest.skip("the org refused this run's credentials (see the first failure)")
-            self.failure_reported = True
-            pytest.fail(self.failure, pytrace=False)
+    def connect(self) -> str | None:
+        """Connect and authenticate, once; why the org cannot be used, or ``None``."""
+        if not self._tried:
+            self._tried = True
+            self.problem = self._connect()
+        return self.problem
+
+    def open(self, request: pytest.FixtureRequest) -> OrgConnection:
+        """The connection for the test of ``request``, or fail or skip it as not run."""
+        from genesys_compliance.plugin import mark_not_run
+
+        problem = self.connect()
+        if problem is not None:
+            mark_not_run(request, problem)
+            if self.problem_reported:
+                pytest.skip(f"not run: {problem} (see the first failure)")
+            self.problem_reported = True
+            pytest.fail(problem, pytrace=False)
         assert self.connection is not None
         return self.connection
 
-    def _connect(self) -> None:
+    def _connect(self) -> str | None:
+        from genesys_compliance.client import Credentials
         from genesys_compliance.connect import connect_live, connect_mock
-        from genesys_compliance.errors import ApiError, CredentialsError
+        from genesys_compliance.errors import ApiError, AuthError, CredentialsError
 
         endpoints = _policy_endpoints(self.config)
         mode = self.config.getoption("gc_org")
@@ -98,21 +115,25 @@ class _Connection:
                 seeds: list[Path] = self.config.getini("gc_org_seed")
                 seed = seeds[0] if seeds else self.config.rootpath / "fixtures" / "org"
                 if not seed.exists():
-                    self.failure = (
-                        f"genesys-compliance: no simulated org data at {seed} (set gc_org_seed)"
-                    )
-                    return
+                    return f"no simulated org data at {seed} (set gc_org_seed)"
                 connection = connect_mock(seed, endpoints=endpoints)
-        except CredentialsError as error:
-            self.skip_reason = f"--gc-org live: {error}"
-            return
+        except CredentialsError as error:  # messages name the variables, never a value
+            return f"--gc-org live: {error}"
         try:
             connection.client.authenticate()
-        except ApiError as error:
+        except AuthError as error:
             connection.close()
-            self.failure = f"the {mode} org refused the credentials: {error}"
-            return
+            check = (
+                f" (check {Credentials.ENV_CLIENT_ID} and {Credentials.ENV_CLIENT_SECRET})"
+                if mode == "live"
+                else ""
+            )
+            return f"the {mode} org refused the credentials: {error}{check}"
+        except ApiError as error:  # redacted by the client: no secret, no token
+            connection.close()
+            return f"the {mode} org could not be used: {error}"
         self.connection = connection
+        return None
 
     def close(self) -> None:
         if self.connection is not None:
@@ -130,6 +151,25 @@ def _holder(config: pytest.Config) -> _Connection:
     if holder is None:
         holder = config.stash[_CONNECTION] = _Connection(config)
     return holder
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under ``--gc-org live``, connect before any test: an unusable org is a usage error.
+
+    Checked once, by the controller under xdist (workers connect on first use),
+    so the message appears once whatever ``-n`` is; a single process keeps the
+    connection for its tests. ``--collect-only`` checks nothing and connects to nothing.
+    """
+    config = session.config
+    if config.getoption("gc_org") != "live" or config.option.collectonly:
+        return
+    if hasattr(config, "workerinput"):
+        return
+    problem = _holder(config).connect()
+    if problem is not None:
+        from genesys_compliance.plugin import gc_state
+
+        raise gc_state(config).usage_error(problem)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -151,11 +191,12 @@ def gc_contract(pytestconfig: pytest.Config) -> Contract:
 def gc_org(request: pytest.FixtureRequest) -> Iterator[OrgConnection]:
     """The org of this run: simulated (``--gc-org mock``) or live (``--gc-org live``).
 
-    Missing live credentials skip with one reason naming the variables; refused
-    credentials fail the first test that needs the org and skip the rest.
-    Exchanges recorded during the test are attached (redacted) to Allure.
+    Missing or refused live credentials stop the run at session start (see
+    :func:`pytest_sessionstart`). An org that cannot be used later fails the first
+    test that needs it and skips the rest, all reported as not run. Exchanges
+    recorded during the test are attached (redacted) to Allure.
     """
-    connection = _holder(request.config).open()
+    connection = _holder(request.config).open(request)
     connection.exchanges.clear()  # tests run one at a time per process: keep this test's own
     yield connection
     if request.config.getoption("allure_report_dir", None):
@@ -168,12 +209,19 @@ def gc_org(request: pytest.FixtureRequest) -> Iterator[OrgConnection]:
 def gc_assert_fits_contract(
     request: pytest.FixtureRequest, gc_contract: Contract
 ) -> Callable[[Entry], None]:
-    """Check a configuration's payload against the contract's request schema."""
+    """Check a configuration's payload against the contract's request schema.
+
+    Reports only what the configuration's own suites do not (one violation, one
+    finding), so this test fails on a disagreement between models and contract.
+    """
     from genesys_compliance.orgrules import contract_findings
     from genesys_compliance.plugin import gc_state, report_findings
 
     def check(entry: Entry) -> None:
-        findings = contract_findings(entry, gc_contract, gc_state(request.config).registry)
+        state = gc_state(request.config)
+        findings = contract_findings(
+            entry, gc_contract, state.registry, covered=state.run.check(entry)
+        )
         report_findings(request, entry.id, entry.kind.name, findings)
 
     return check
@@ -189,7 +237,9 @@ def gc_assert_org_complies(
 
     def check(entry: Entry) -> None:
         state = gc_state(request.config)
-        findings = org_findings(entry, gc_org.view, state.registry, state.run.context)
+        findings = org_findings(
+            entry, gc_org.view, state.registry, state.run.context, covered=state.run.check(entry)
+        )
         report_findings(request, entry.id, entry.kind.name, findings)
 
     return check

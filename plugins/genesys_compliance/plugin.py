@@ -3,10 +3,16 @@
 Loaded for every pytest run in an environment where the package is installed,
 so importing it must stay cheap and it must stay quiet when no suite asks for
 configurations: files are read on the first request only.
+
+A run that did not check everything it was asked to (collection errors, an org
+the org-stage tests could not use, a run stopped early) must never read as
+clean: the reasons go to the summary and to SARIF's ``executionSuccessful``.
+Deselected tests are the user's choice, not a gap.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -20,6 +26,8 @@ if TYPE_CHECKING:
     from genesys_compliance.rules import Finding, Policy, Registry
 
 _FINDINGS = pytest.StashKey[list["Finding"]]()
+_SUBJECTS = pytest.StashKey[list[tuple[str, str]]]()
+_NOT_RUN = pytest.StashKey[str]()
 _STATE = "genesys_compliance_state"
 FILE_FIXTURE = "gc_config_file"
 ANY_FIXTURE = "gc_configuration"
@@ -76,6 +84,11 @@ class GcState:
         self.strict: bool = config.getoption("gc_strict")
         self.collected: dict[tuple[Any, ...], Finding] = {}
         self.checked = 0
+        self.subjects: set[tuple[str, str]] = set()
+        self.collection_errors: dict[str, None] = {}
+        self.not_run: dict[str, int] = {}
+        self.started = 0  # setup reports: items may share a node id (schemathesis' do)
+        self.not_checked: list[str] = []
         self._run: Run | None = None
 
     @property
@@ -84,7 +97,7 @@ class GcState:
         given: list[str] | None = self.config.getoption("gc_config_dirs")
         if given:
             base = self.config.invocation_params.dir
-            return [(base / d).resolve() for d in given]
+            return [Path(os.path.realpath(base / d)) for d in given]  # never raises on a loop
         from_ini: list[Path] = self.config.getini("gc_config_dirs")
         return from_ini or [self.config.rootpath / "fixtures" / "configs"]
 
@@ -96,6 +109,22 @@ class GcState:
         return (
             f"genesys-compliance: configuration folder not found: {', '.join(missing)} "
             "(set --gc-config-dir or gc_config_dirs)"
+        )
+
+    def empty_directories(self) -> str | None:
+        """Name every configured folder that holds no configuration file; ``None`` if none."""
+        from genesys_compliance.config import SUFFIXES
+
+        empty = [
+            str(d)
+            for d in self.directories
+            if not any(source.path.is_relative_to(d) for source in self.run.files)
+        ]
+        if not empty:
+            return None
+        return (
+            f"genesys-compliance: no configuration files ({', '.join(SUFFIXES)}) "
+            f"under {', '.join(empty)}: nothing would be checked"
         )
 
     @property
@@ -116,41 +145,116 @@ class GcState:
             )
         return self._run
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Remember what failed to collect; xdist forwards workers' failures here, once each."""
+        if report.failed:
+            self.collection_errors[report.nodeid or "."] = None
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather findings where reports end up: the controller under xdist, else here."""
+        if report.when == "setup":
+            self.started += 1
+        reason: str | None = getattr(report, "gc_not_run", None)
+        if reason is not None:
+            self.not_run[reason] = self.not_run.get(reason, 0) + 1
         raw = getattr(report, "gc_findings", None)
         if raw is None:
             return
         from genesys_compliance.rules import Finding
 
         self.checked += 1
+        self.subjects.update(
+            (kind, subject) for kind, subject in getattr(report, "gc_subjects", ())
+        )
         for item in raw:
             finding = Finding.from_dict(item)
             self.collected.setdefault(tuple(item.values()), finding)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the SARIF log once, from the controller (or the only process)."""
-        target = self.config.getoption("gc_sarif")
-        if not target or _is_worker(self.config):
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Say what the run did not check, then write the SARIF log once, from the controller."""
+        if _is_worker(self.config):
             return
+        self.not_checked = self._gaps(session, exitstatus)
+        if self.config.getoption("gc_sarif"):
+            self._write_sarif(self.not_checked)
+
+    def _gaps(self, session: pytest.Session, exitstatus: int) -> list[str]:
+        """What the run did not check, one reason each; deselection is the user's choice.
+
+        Tests that never started are counted against what was collected (after
+        deselection), so a run stopped by ``-x``, ``--maxfail``, Ctrl-C or
+        collection errors says how much it left out.
+        """
+        gaps: list[str] = []
+        if self.collection_errors:
+            gaps.append(
+                f"{len(self.collection_errors)} collection error(s) in "
+                f"{', '.join(self.collection_errors)}: their tests did not run"
+            )
+        gaps += [
+            f"{count} test(s) that need the org did not run: {reason}"
+            for reason, count in self.not_run.items()
+        ]
+        if self.config.option.collectonly:
+            return [*gaps, "--collect-only: no test ran"]
+        missed = session.testscollected - self.started
+        if missed > 0:
+            why = session.shouldfail or session.shouldstop
+            if not why:
+                why = (
+                    "pytest stops at collection errors"
+                    if self.collection_errors and exitstatus == pytest.ExitCode.INTERRUPTED
+                    else "the run was interrupted"
+                )
+            gaps.append(f"{missed} collected test(s) did not run ({why})")
+        return gaps
+
+    def _write_sarif(self, not_checked: list[str]) -> None:
         from genesys_compliance.reporting import write_sarif
 
-        path = Path(self.config.invocation_params.dir, target)
-        write_sarif(path, self.findings(), self.registry, self.config.rootpath)
+        path = Path(self.config.invocation_params.dir, self.config.getoption("gc_sarif"))
+        write_sarif(
+            path, self.findings(), self.registry, self.config.rootpath, not_checked=not_checked
+        )
+
+    def usage_error(self, reason: str) -> pytest.UsageError:
+        """The usage error to raise for ``reason``, after a SARIF log saying nothing was checked.
+
+        Written so a log left by an earlier run cannot be uploaded as this run's.
+        """
+        if self.config.getoption("gc_sarif") and not _is_worker(self.config):
+            self._write_sarif([f"nothing was checked: {reason}"])
+        return pytest.UsageError(f"genesys-compliance: {reason}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Summarise findings by rule and by file, and list the ones that did not fail."""
-        if _is_worker(self.config) or not self.checked:
+        """Summarise findings by rule and by file, and say what the run did not check."""
+        if _is_worker(self.config) or not (self.checked or self._speaks_for_the_gaps()):
             return
         from genesys_compliance.reporting import summary_lines
 
+        files = sum(1 for kind, _ in self.subjects if kind == "file")
         terminalreporter.section("genesys-compliance findings")
-        terminalreporter.write_line(f"{self.checked} configuration check(s)")
-        for line in summary_lines(self.findings(), strict=self.strict):
-            terminalreporter.write_line(line)
+        terminalreporter.write_line(
+            f"{self.checked} configuration check(s): {files} file(s), "
+            f"{len(self.subjects) - files} configuration(s)"
+        )
+        lines = summary_lines(self.findings(), strict=self.strict, not_checked=self.not_checked)
+        for line in lines:
+            gap = line.startswith("NOT CHECKED")
+            terminalreporter.write_line(line, **({"red": True, "bold": True} if gap else {}))
         target = self.config.getoption("gc_sarif")
         if target:
             terminalreporter.write_line(f"SARIF written to {target}")
+
+    def _speaks_for_the_gaps(self) -> bool:
+        """Whether an incomplete run that checked nothing is this plugin's to report.
+
+        It is when an org-stage test did not run, or when the configuration folders
+        exist; a project that never uses the plugin hears nothing from it.
+        """
+        if not self.not_checked or self.config.option.collectonly:
+            return False
+        return bool(self.not_run) or self.directory_problem() is None
 
     def findings(self) -> list[Finding]:
         """Every finding reported by a test of this run, in report order."""
@@ -208,6 +312,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if problem is not None:  # the default folder is missing: say so, without a traceback
         pytest.fail(problem, pytrace=False)
     run = state.run
+    empty = state.empty_directories()
+    if empty:  # an empty folder would skip every suite: a skip must never read as a pass
+        pytest.fail(empty, pytrace=False)
     for kind in wanted:
         entries = run.by_kind(kind.name)
         metafunc.parametrize(kind.fixture, entries, ids=[e.id for e in entries])
@@ -259,12 +366,22 @@ def report_findings(
     """
     state = gc_state(request.config)
     request.node.stash[_FINDINGS] = [*request.node.stash.get(_FINDINGS, []), *findings]
+    request.node.stash[_SUBJECTS] = [*request.node.stash.get(_SUBJECTS, []), (kind, subject)]
     if request.config.getoption("allure_report_dir", None):
         from genesys_compliance.reporting.allure import label_configuration
 
         label_configuration(kind, request.node.module.__name__, findings)
     if any(f.fails(strict=state.strict) for f in findings):
         pytest.fail(_failure_text(subject, findings, state.strict), pytrace=False)
+
+
+def mark_not_run(request: pytest.FixtureRequest, reason: str) -> None:
+    """Record that this test checks nothing, and why, before it is skipped or failed.
+
+    The report carries the reason to the controller, so the summary and SARIF
+    say the run was incomplete (a skip alone would read as a pass).
+    """
+    request.node.stash[_NOT_RUN] = reason
 
 
 @pytest.fixture(scope="session")
@@ -286,10 +403,15 @@ def gc_run(pytestconfig: pytest.Config) -> Run:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Attach the test's findings to its report; xdist ships report attributes to the controller."""
     report = yield
+    reason = item.stash.get(_NOT_RUN, None)
+    if reason is not None:  # on the report of the phase that gave up, once
+        report.gc_not_run = reason
+        del item.stash[_NOT_RUN]
     if call.when == "call":
         findings = item.stash.get(_FINDINGS, None)
         if findings is not None:
             report.gc_findings = [f.to_dict() for f in findings]
+            report.gc_subjects = item.stash.get(_SUBJECTS, [])
     return report
 
 

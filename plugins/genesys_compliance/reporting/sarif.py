@@ -4,13 +4,17 @@ One ``result`` per finding; waived findings stay in the log with an
 ``inSource`` suppression carrying the waiver's reason, so the exception is
 visible where reviewers look. Paths are relative to the run's root and
 anchored at ``%SRCROOT%``, which is what code-scanning uploads expect.
+
+A log with no results reads as a clean repository, so every log also says
+whether the run checked everything: ``invocations[0].executionSuccessful`` is
+false, with one error notification per reason, when something was not checked.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -51,8 +55,31 @@ def _rules(registry: Registry) -> list[dict[str, Any]]:
     ]
 
 
-def sarif_log(findings: Iterable[Finding], registry: Registry, root: Path) -> dict[str, Any]:
-    """The SARIF document for ``findings``; rules unknown to ``registry`` are added bare."""
+def _invocation(not_checked: Sequence[str]) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": not not_checked}
+    if not_checked:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": reason}} for reason in not_checked
+        ]
+    return invocation
+
+
+def sarif_log(
+    findings: Iterable[Finding],
+    registry: Registry,
+    root: Path,
+    *,
+    not_checked: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The SARIF document for ``findings``; rules unknown to ``registry`` are added bare.
+
+    Args:
+        findings: Every finding of the run.
+        registry: The rules of the run, listed whole as the catalogue.
+        root: The folder finding paths are relative to.
+        not_checked: Why part of the run was not checked, one reason each; empty
+            when the run checked everything it was asked to.
+    """
     rules = _rules(registry)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
@@ -110,17 +137,27 @@ def sarif_log(findings: Iterable[Finding], registry: Registry, root: Path) -> di
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
+                "invocations": [_invocation(not_checked)],
                 "results": results,
             }
         ],
     }
 
 
-def write_sarif(path: Path, findings: Iterable[Finding], registry: Registry, root: Path) -> None:
-    """Write the SARIF log, creating the folder; written whole, then moved into place."""
+def write_sarif(
+    path: Path,
+    findings: Iterable[Finding],
+    registry: Registry,
+    root: Path,
+    *,
+    not_checked: Sequence[str] = (),
+) -> None:
+    """Write the SARIF log, creating the folder; written whole, then moved into place.
+
+    ``not_checked`` is as for :func:`sarif_log`.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(
-        json.dumps(sarif_log(findings, registry, root), indent=2) + "\n", encoding="utf-8"
-    )
+    log = sarif_log(findings, registry, root, not_checked=not_checked)
+    partial.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     partial.replace(path)

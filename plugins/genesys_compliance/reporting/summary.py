@@ -26,9 +26,22 @@ def _counts(findings: Sequence[Finding], key: str) -> list[str]:
     ]
 
 
-def summary_lines(findings: Sequence[Finding], *, strict: bool = False) -> list[str]:
-    """Findings by rule and by file, then the ones that did not fail a test, listed."""
+def summary_lines(
+    findings: Sequence[Finding], *, strict: bool = False, not_checked: Sequence[str] = ()
+) -> list[str]:
+    """Findings by rule and by file, then the ones that did not fail a test, listed.
+
+    Args:
+        findings: Every finding of the run.
+        strict: Whether warnings fail (``--gc-strict``).
+        not_checked: Why part of the run was not checked; each reason gets a
+            ``NOT CHECKED:`` line at the end, where it is read, so an incomplete
+            run never reads as clean.
+    """
+    gap = [f"NOT CHECKED: {reason}" for reason in not_checked]
     if not findings:
+        if not_checked:
+            return ["no findings in what was checked, but the run is incomplete", *gap]
         return ["no findings: every configuration checked complies"]
     failing = sum(1 for f in findings if f.fails(strict=strict))
     lines = [f"{len(findings)} finding(s), {failing} failing", "by rule:"]
@@ -41,4 +54,4 @@ def summary_lines(findings: Sequence[Finding], *, strict: bool = False) -> list[
         lines += [f"  {f.render()}" for f in quiet[:_SHOWN]]
         if len(quiet) > _SHOWN:
             lines.append(f"  ... and {len(quiet) - _SHOWN} more (see the SARIF output)")
-    return lines
+    return [*lines, *gap]
