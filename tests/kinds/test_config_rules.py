@@ -171,6 +171,13 @@ def test_invalid_names_fail_at_the_name(check_yaml, name):
             id="unknown-top-level",
         ),
         pytest.param(
+            f"apiVersion: genesys-compliance/v1\nkind: DesktopLayout\n"
+            f"metadata: {{name: a}}\n{LAYOUT_SPEC}\nnull: {{}}\n",
+            5,
+            "unknown top-level field(s): null",
+            id="unknown-non-string-top-level-key-as-written",
+        ),
+        pytest.param(
             "- apiVersion: genesys-compliance/v1\n- kind: DesktopLayout\n",
             1,
             "a document must be a mapping with apiVersion, kind, metadata and spec, not list",
@@ -739,11 +746,13 @@ def test_a_warning_can_be_waived(check_yaml):
         ),
         pytest.param(
             waiver(rule="layout/overlaps"),
-            "waiver names unknown rule 'layout/overlaps'",
+            "waiver names unknown rule 'layout/overlaps'; did you mean 'layout/overlap'?",
             id="unknown-rule",
         ),
         pytest.param(
-            waiver(rule="overlap"), "waiver names unknown rule 'overlap'", id="rule-without-family"
+            waiver(rule="overlap"),
+            "waiver names unknown rule 'overlap'; did you mean 'layout/overlap'?",
+            id="rule-without-family",
         ),
         pytest.param(
             '{reason: "x", expires: 2027-03-31}', "waiver names unknown rule 'None'", id="no-rule"
@@ -755,17 +764,18 @@ def test_a_warning_can_be_waived(check_yaml):
         ),
         pytest.param(
             waiver(expires="next spring"),
-            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
+            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD, not 'next spring'",
             id="expiry-not-a-date",
         ),
         pytest.param(
             waiver(expires="20270331"),
-            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
+            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD, not 20270331",
             id="expiry-number",
         ),
         pytest.param(
             waiver(expires="2027-02-30"),
-            "waiver of layout/overlap needs an expiry date as YYYY-MM-DD",
+            "waiver of layout/overlap: expires '2027-02-30' is not a date "
+            "(February 2027 has 28 days)",
             id="expiry-impossible-date",
         ),
         pytest.param(
@@ -838,6 +848,141 @@ def test_a_waiver_finding_points_at_the_first_line_of_the_waiver(check_yaml):
         {LAYOUT_SPEC}
         """)
     assert ids_lines(findings) == [("config/waiver", 6)]
+
+
+def block_waiver_layout(rule: str, expires: str) -> str:
+    """A compliant layout whose one waiver is written in block style: rule on line 6."""
+    return f"""
+        apiVersion: genesys-compliance/v1
+        kind: DesktopLayout
+        metadata:
+          name: agent
+          waivers:
+            - rule: "{rule}"
+              reason: Reviewed by CX ops
+              expires: {expires}
+        {LAYOUT_SPEC}
+        """
+
+
+@pytest.mark.parametrize(
+    ("expires", "why"),
+    [
+        pytest.param("2027-13-45", "month 13 does not exist", id="month-13"),
+        pytest.param('"2027-13-45"', "month 13 does not exist", id="month-13-quoted"),
+        pytest.param("2027-00-10", "month 0 does not exist", id="month-0"),
+        pytest.param("2027-04-31", "April 2027 has 30 days", id="day-31-in-april"),
+        pytest.param("2027-02-29", "February 2027 has 28 days", id="not-a-leap-year"),
+        pytest.param("2027-01-00", "day 0 does not exist", id="day-0"),
+        pytest.param("0000-01-01", "year 0 does not exist", id="year-0"),
+    ],
+)
+def test_an_expiry_shaped_like_a_date_that_does_not_exist_says_why(check_yaml, expires, why):
+    findings = check_yaml(block_waiver_layout("layout/load-impact", expires))
+    assert [(f.rule_id, f.line, f.message) for f in findings] == [
+        (
+            "config/waiver",
+            8,  # the expires field
+            f"waiver of layout/load-impact: expires {expires.strip(chr(34))!r} is not a date "
+            f"({why})",
+        )
+    ]
+
+
+def test_a_leap_day_in_a_leap_year_is_a_valid_expiry(check_yaml):
+    assert check_yaml(block_waiver_layout("layout/load-impact", "2028-02-29")) == []
+
+
+@pytest.mark.parametrize(
+    "expires",
+    [
+        pytest.param('"20270331"', id="basic-format"),  # date.fromisoformat takes these
+        pytest.param('"2027-W13-3"', id="week-date"),
+        pytest.param('"2027-3-31"', id="one-digit-month"),
+        pytest.param('"\u0662\u0660\u0662\u0667-03-31"', id="arabic-indic-digits"),
+    ],
+)
+def test_only_yyyy_mm_dd_is_an_expiry_date(check_yaml, expires):
+    findings = check_yaml(block_waiver_layout("layout/load-impact", expires))
+    assert [(f.rule_id, f.line, f.message) for f in findings] == [
+        (
+            "config/waiver",
+            8,
+            "waiver of layout/load-impact needs an expiry date as YYYY-MM-DD, "
+            f"not {expires.strip(chr(34))!r}",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "hint"),
+    [
+        pytest.param(
+            "tr\u0456gger/operator",
+            ": it contains U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 3; "
+            "did you mean 'trigger/operator'?",
+            id="cyrillic-i",
+        ),
+        pytest.param(
+            "l\u0430y\u043eut/\u043everlap",
+            ": it contains U+0430 CYRILLIC SMALL LETTER A at position 2 "
+            "(and 2 more non-ASCII characters); did you mean 'layout/overlap'?",
+            id="several-cyrillic",
+        ),
+        pytest.param(
+            "layout\u2215overlap",
+            ": it contains U+2215 DIVISION SLASH at position 7; did you mean 'layout/overlap'?",
+            id="division-slash",
+        ),
+        pytest.param(
+            "layout/load\u2011impact",
+            ": it contains U+2011 NON-BREAKING HYPHEN at position 12; "
+            "did you mean 'layout/load-impact'?",
+            id="non-breaking-hyphen",
+        ),
+        pytest.param(
+            "layout/grid\uff0dbounds",
+            ": it contains U+FF0D FULLWIDTH HYPHEN-MINUS at position 12; "
+            "did you mean 'layout/grid-bounds'?",
+            id="fullwidth-hyphen",
+        ),
+        pytest.param(
+            "fl\u00f6w/scope",
+            ": it contains U+00F6 LATIN SMALL LETTER O WITH DIAERESIS at position 3; "
+            "did you mean 'flow/scope'?",
+            id="accent",
+        ),
+        pytest.param(
+            "\u0436\u0436\u0436",
+            ": it contains U+0436 CYRILLIC SMALL LETTER ZHE at position 1 "
+            "(and 2 more non-ASCII characters)",
+            id="nothing-alike",
+        ),
+        pytest.param("Trigger/Operator", "; did you mean 'trigger/operator'?", id="capitals"),
+        pytest.param("trigger/operators", "; did you mean 'trigger/operator'?", id="typo"),
+        pytest.param("routing-rule/depht", "; did you mean 'routing-rule/depth'?", id="swap"),
+        pytest.param("acme/house-style", "", id="nothing-close"),
+    ],
+)
+def test_an_unknown_rule_id_names_a_look_alike_character_and_the_id_it_resembles(
+    check_yaml, rule, hint
+):
+    findings = check_yaml(block_waiver_layout(rule, "2027-03-31"))
+    assert [(f.rule_id, f.line, f.message) for f in findings] == [
+        ("config/waiver", 6, f"waiver names unknown rule {rule!r}{hint}")
+    ]
+
+
+def test_an_invisible_character_in_a_rule_id_is_shown_escaped(check_yaml):
+    findings = check_yaml(block_waiver_layout("layout/load-\u200bimpact", "2027-03-31"))
+    assert [(f.rule_id, f.line, f.message) for f in findings] == [
+        (
+            "config/waiver",
+            6,
+            "waiver names unknown rule 'layout/load-\\u200bimpact': it contains "
+            "U+200B ZERO WIDTH SPACE at position 13; did you mean 'layout/load-impact'?",
+        )
+    ]
 
 
 # -- config/duplicate-target --------------------------------------------------------------------

@@ -7,16 +7,36 @@ accident or outlive its review.
 
 from __future__ import annotations
 
-from collections.abc import Container
+import calendar
+import re
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from genesys_compliance.config import pointer
 from genesys_compliance.rules._finding import Violation
+from genesys_compliance.rules._registry import Registry
+from genesys_compliance.rules._spelling import unknown_id_hint
 
 _FIELDS = frozenset({"rule", "reason", "expires"})
 _UNWAIVABLE = frozenset({"config/waiver", "config/parse", "config/envelope"})
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
+# Not calendar.month_name: that follows the locale.
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +74,8 @@ def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
             continue
         rule_id, reason, expires = item.get("rule"), item.get("reason"), item.get("expires")
         if not isinstance(rule_id, str) or rule_id not in known_rules:
-            problems.append(Violation(at, f"waiver names unknown rule {str(rule_id)[:80]!r}"))
+            hint = unknown_id_hint(rule_id, _ids(known_rules)) if isinstance(rule_id, str) else ""
+            problems.append(Violation(at, f"waiver names unknown rule {str(rule_id)[:80]!r}{hint}"))
             continue
         if rule_id in _UNWAIVABLE:
             problems.append(Violation(at, f"{rule_id} cannot be waived"))
@@ -62,7 +83,10 @@ def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
         if not isinstance(reason, str) or not reason.strip():
             problems.append(Violation(at, f"waiver of {rule_id} has no reason"))
             continue
-        expiry = _as_date(expires)
+        expiry = _as_date(expires, rule_id)
+        if isinstance(expiry, str):
+            problems.append(Violation(pointer("metadata", "waivers", index, "expires"), expiry))
+            continue
         if expiry is None:
             problems.append(
                 Violation(at, f"waiver of {rule_id} needs an expiry date as YYYY-MM-DD")
@@ -75,12 +99,40 @@ def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
     return Waivers(granted, tuple(problems))
 
 
-def _as_date(value: Any) -> date | None:
+def _ids(known_rules: Container[str]) -> Iterable[str]:
+    """The ids to suggest from: a registry's rule ids, or the strings of a plain collection."""
+    if isinstance(known_rules, Registry):
+        return [item.id for item in known_rules]
+    if isinstance(known_rules, Iterable):
+        return [item for item in known_rules if isinstance(item, str)]
+    return ()
+
+
+def _as_date(value: Any, rule_id: str) -> date | str | None:
+    """The expiry date, or what is wrong with the value written (``None``: no value).
+
+    Only ``YYYY-MM-DD`` is accepted, although :meth:`date.fromisoformat` takes more
+    (``20270331``, week dates): it is the form reviewers read at a glance.
+    """
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    match = _ISO_DATE.match(text)
+    if match is None:
+        shown = repr(text[:40]) if isinstance(value, str) else repr(value)[:40]
+        return f"waiver of {rule_id} needs an expiry date as YYYY-MM-DD, not {shown}"
+    year, month, day = (int(part) for part in match.groups())
+    if year < 1:
+        why = "year 0 does not exist"
+    elif not 1 <= month <= 12:
+        why = f"month {month} does not exist"
+    else:
+        days = calendar.monthrange(year, month)[1]
+        if 1 <= day <= days:
+            return date(year, month, day)
+        why = f"{_MONTHS[month - 1]} {year} has {days} days" if day else "day 0 does not exist"
+    return f"waiver of {rule_id}: expires {text!r} is not a date ({why})"
