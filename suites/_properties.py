@@ -8,12 +8,13 @@ PyYAML's own composer, not from the loader's line index.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from hypothesis import note, settings
@@ -23,6 +24,45 @@ from genesys_compliance.strategies import Mutation, to_yaml
 
 SEED: str | None = None
 """``--hypothesis-seed`` of this run, when one was given (set by ``conftest.py``)."""
+
+COUNTEREXAMPLES = Path("reports", "counterexamples")
+"""Where a counterexample too long to print is written when its test fails (``conftest.py``)."""
+
+SHOWN_LINES = 100
+"""Lines of a counterexample printed with a failure.
+
+Enough for a layout one widget past the limit; a trigger rule one condition
+past the limit (270 lines) or a file nested one level past the limit (600)
+is cut short, and its note names the file that holds all of it.
+"""
+
+WHOLE_FILE = "more lines not shown; the whole file: "
+"""What a cut-short counterexample's last line says, before the file's path."""
+
+LONG: dict[Path, str] = {}
+"""Long counterexamples noted by the running test, by the file named in the note.
+
+``conftest.py`` writes the ones a failure report names and clears the rest
+between tests; nothing is written for a test that passes.
+"""
+
+_LONG_KEPT = 16
+"""The newest long counterexamples kept: a failing test reports at most a few."""
+
+_Test = TypeVar("_Test", bound=Callable[..., Any])
+
+
+def no_deadline(test: _Test) -> _Test:
+    """Settings for every property of the suites: the active profile, with no deadline.
+
+    A slow example on a loaded machine is not a bug in anyone's configuration,
+    and hypothesis' own ``default`` profile (200 ms) is what a user gets who
+    types ``pytest`` without ``CI``. The deadline is lifted here, per test,
+    rather than in that profile: other projects' tests in the same
+    environment keep the deadline they chose. Everything else comes from the
+    profile active when the suite is imported, as it would without this.
+    """
+    return settings(deadline=None)(test)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,26 +81,82 @@ class Checked:
         return [f for f in self.findings if f.rule_id == rule_id]
 
 
+LOWER, UPPER = ("lower-1", "lower"), ("upper", "upper+1")
+"""Edge properties' parameters: each bound of a threshold, and the first value past it."""
+
+
+def at_edge(edge: str, lower: int, upper: int | None = None) -> int:
+    """The value ``edge`` names for the range ``lower..upper`` (``upper`` absent: no upper bound).
+
+    An off-by-one shows only there: ``<=`` written ``<`` refuses ``upper``,
+    ``>= 1`` written ``>= 2`` refuses ``lower``, and their outward twins let
+    ``upper+1`` and ``lower-1`` through.
+    """
+    if edge in UPPER:
+        assert upper is not None, f"{edge}: this threshold has no upper bound"
+        return upper if edge == "upper" else upper + 1
+    return lower if edge == "lower" else lower - 1
+
+
+def edge_property(test: _Test) -> _Test:
+    """Settings for a property with a threshold's edge as its parameter: a fifth of the examples.
+
+    Every example sits on the edge, so a rule whose edge moved fails at the
+    first one; the examples vary only the rest of the configuration, and the
+    ``ci`` budget stays small (10 examples). No deadline, as :func:`no_deadline`.
+
+    Random values would not do: among a test's other draws hypothesis picks
+    the first elements of a ``sampled_from`` far more often than the last, and
+    50 examples can miss an upper bound altogether (``maxWaitTime: 3601`` was
+    never drawn).
+    """
+    examples = max(5, settings().max_examples // 5)
+    return settings(deadline=None, max_examples=examples)(test)
+
+
 def reproduction() -> str:
     """How to get this failure again, in the words of the active profile."""
     profile = settings.get_current_profile_name()
-    if settings().derandomize:
+    active = settings()
+    if active.derandomize:
         return (
             f"Seed: derandomised (profile {profile!r}): the same command reproduces this failure."
         )
     if SEED is not None:
         return f"Seed: rerun with --hypothesis-seed={SEED} --hypothesis-profile {profile}."
-    return (
-        f"Seed: random (profile {profile!r}); rerun with the @reproduce_failure decorator "
-        "printed with this failure, or replay the profile's example database."
-    )
+    ways = [
+        "rerun the same command (hypothesis replays it from its example database)"
+        if active.database is not None
+        else "",
+        "paste the @reproduce_failure decorator printed with this failure"
+        if active.print_blob
+        else "",
+    ]
+    how = " or ".join(way for way in ways if way) or "rerun with --hypothesis-seed"
+    return f"Seed: random (profile {profile!r}); {how}."
 
 
 def show(text: str) -> None:
-    """Attach the YAML to the report; hypothesis prints it only for the shrunk failure."""
+    """Attach the YAML to the report; hypothesis prints it only for the shrunk failure.
+
+    Past :data:`SHOWN_LINES` lines only the start is printed, and the note
+    names a file under :data:`COUNTEREXAMPLES` that holds the whole example:
+    a deep example (the nesting limit is 200 levels) would otherwise flood the
+    log, once per failing test. The file is named after its content, so the
+    same example is always the same file.
+    """
+    lines = text.rstrip().splitlines()
+    shown = "\n".join(lines[:SHOWN_LINES])
+    if len(lines) > SHOWN_LINES:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        whole = COUNTEREXAMPLES / f"{digest}.yaml"
+        LONG.pop(whole, None)
+        LONG[whole] = text
+        while len(LONG) > _LONG_KEPT:
+            LONG.pop(next(iter(LONG)))
+        shown += f"\n# ... {len(lines) - SHOWN_LINES} {WHOLE_FILE}{whole}"
     note(
-        f"Counterexample as YAML, ready to paste into a .yaml file:\n---\n{text.rstrip()}\n"
-        f"{reproduction()}"
+        f"Counterexample as YAML, ready to paste into a .yaml file:\n---\n{shown}\n{reproduction()}"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
-from _properties import assert_breaks_exactly, assert_complies, check
+from _properties import assert_breaks_exactly, assert_complies, check, no_deadline
 from genesys_compliance import Policy
 from genesys_compliance.strategies import configurations, mutable_rules, mutate
 
@@ -24,6 +24,7 @@ KINDS = ("DesktopLayout", "FlowSettings", "RoutingStrategy", "TriggerRule", "Rou
 KINDS_OF = {rule_id: [k for k in KINDS if rule_id in mutable_rules(k)] for rule_id in SHARED}
 
 
+@no_deadline
 @given(data=st.data())
 def test_every_generated_configuration_complies(data: st.DataObject, gc_policy: Policy) -> None:
     config = data.draw(configurations(gc_policy), label="configuration")
@@ -31,6 +32,7 @@ def test_every_generated_configuration_complies(data: st.DataObject, gc_policy: 
     assert_complies(check([config], gc_policy))
 
 
+@no_deadline
 @given(data=st.data())
 def test_any_name_is_accepted_iff_it_fits_the_name_grammar(
     data: st.DataObject, gc_policy: Policy
@@ -50,6 +52,7 @@ def test_any_name_is_accepted_iff_it_fits_the_name_grammar(
 
 
 @pytest.mark.parametrize("rule_id", SHARED)
+@no_deadline
 @given(data=st.data())
 def test_a_mutated_configuration_breaks_exactly_its_rule(
     rule_id: str, data: st.DataObject, gc_policy: Policy

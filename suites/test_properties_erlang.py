@@ -13,7 +13,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _properties import check
+from _properties import check, no_deadline
 from genesys_compliance import Policy, erlang_c, mean_queue_length, service_level
 from genesys_compliance.kinds import erlang_b
 from genesys_compliance.strategies import routing_strategies
@@ -55,6 +55,7 @@ def _close(got: float, exact: Fraction) -> bool:
     return math.isclose(got, float(exact), rel_tol=1e-9, abs_tol=1e-12)
 
 
+@no_deadline
 @given(stable_queues())
 def test_erlang_c_matches_the_textbook_formula_exactly_computed(
     queue: tuple[int, Fraction],
@@ -63,6 +64,7 @@ def test_erlang_c_matches_the_textbook_formula_exactly_computed(
     assert _close(erlang_c(agents, float(load)), exact_erlang_c(agents, load))
 
 
+@no_deadline
 @given(stable_queues())
 def test_erlang_b_and_queue_length_match_exact_arithmetic(queue: tuple[int, Fraction]) -> None:
     agents, load = queue
@@ -71,6 +73,7 @@ def test_erlang_b_and_queue_length_match_exact_arithmetic(queue: tuple[int, Frac
     assert _close(mean_queue_length(agents, float(load)), exact_lq)
 
 
+@no_deadline
 @given(stable_queues(), st.integers(0, 120), st.integers(1, 900))
 def test_service_level_follows_from_exact_erlang_c(
     queue: tuple[int, Fraction], within: int, handle: int
@@ -82,12 +85,14 @@ def test_service_level_follows_from_exact_erlang_c(
     assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12)
 
 
+@no_deadline
 @given(st.integers(1, 200), st.floats(min_value=0, max_value=250, allow_nan=False))
 def test_one_more_agent_never_raises_the_waiting_probability(agents: int, load: float) -> None:
     assert erlang_c(agents + 1, load) <= erlang_c(agents, load)
     assert mean_queue_length(agents + 1, load) <= mean_queue_length(agents, load)
 
 
+@no_deadline
 @given(
     st.integers(1, 200),
     st.floats(min_value=0, max_value=250, allow_nan=False),
@@ -98,6 +103,7 @@ def test_more_load_never_lowers_the_waiting_probability(agents: int, a: float, b
     assert erlang_c(agents, low) <= erlang_c(agents, high)
 
 
+@no_deadline
 @given(data=st.data())
 def test_peak_load_warns_unstable_iff_exact_load_reaches_the_agents(
     data: st.DataObject, gc_policy: Policy

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from _properties import assert_breaks_exactly, assert_complies, check
+from _properties import (
+    LOWER,
+    UPPER,
+    assert_breaks_exactly,
+    assert_complies,
+    at_edge,
+    check,
+    edge_property,
+    no_deadline,
+)
 from genesys_compliance import Policy
 from genesys_compliance.strategies import flow_settings, mutable_rules, mutate
 
@@ -29,11 +38,13 @@ def _id_texts(draw: st.DrawFn) -> str:
     )
 
 
+@no_deadline
 @given(data=st.data())
 def test_every_generated_flow_complies(data: st.DataObject, gc_policy: Policy) -> None:
     assert_complies(check([data.draw(flow_settings(gc_policy), label="flow")], gc_policy))
 
 
+@no_deadline
 @given(data=st.data())
 def test_any_flow_id_is_accepted_iff_it_is_a_lowercase_uuid(
     data: st.DataObject, gc_policy: Policy
@@ -45,6 +56,7 @@ def test_any_flow_id_is_accepted_iff_it_is_a_lowercase_uuid(
     assert failing == expected
 
 
+@no_deadline
 @given(data=st.data())
 def test_max_wait_is_accepted_iff_an_integer_within_range(
     data: st.DataObject, gc_policy: Policy
@@ -67,9 +79,22 @@ def test_max_wait_is_accepted_iff_an_integer_within_range(
     assert failing == ([] if valid else [("flow/max-wait", "/spec/settings/routing/maxWaitTime")])
 
 
+@pytest.mark.parametrize("edge", LOWER + UPPER)
+@edge_property
+@given(data=st.data())
+def test_max_wait_at_each_edge(edge: str, data: st.DataObject, gc_policy: Policy) -> None:
+    value = at_edge(edge, 1, gc_policy.max_wait_seconds)
+    flow = data.draw(flow_settings(gc_policy), label="flow")
+    flow["spec"]["settings"]["routing"]["maxWaitTime"] = value
+    failing = [(f.rule_id, f.pointer) for f in check([flow], gc_policy).failing()]
+    outside = [("flow/max-wait", "/spec/settings/routing/maxWaitTime")]
+    assert failing == ([] if edge in ("lower", "upper") else outside), f"maxWaitTime {value}"
+
+
 @pytest.mark.parametrize(
     "rule_id", [r for r in mutable_rules("FlowSettings") if r.startswith("flow/")]
 )
+@no_deadline
 @given(data=st.data())
 def test_a_mutated_flow_breaks_exactly_its_rule(
     rule_id: str, data: st.DataObject, gc_policy: Policy

@@ -31,6 +31,7 @@ from genesys_compliance.strategies import configurations, mutate
 # profile is loaded before collection, so settings.default is the one chosen).
 AGREEMENT = settings(
     max_examples=max(10, settings.default.max_examples // 2),
+    deadline=None,  # as every property of the suites (_properties.no_deadline): no deadline
     suppress_health_check=[HealthCheck.too_slow],  # the org round trip, not generation
 )
 

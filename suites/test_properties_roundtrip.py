@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from _properties import show
+from _properties import no_deadline, show
 from genesys_compliance import Config, Policy, RuleContext, load_run
 from genesys_compliance.kinds import API_VERSION
 from genesys_compliance.strategies import configurations, to_yaml
@@ -67,6 +67,7 @@ def _same(got: Any, want: Any, at: str = "", *, widen: bool = False) -> bool:
     return False
 
 
+@no_deadline
 @given(data=st.data())
 def test_yaml_to_model_to_yaml_is_stable(data: st.DataObject, gc_policy: Policy) -> None:
     written = data.draw(configurations(gc_policy), label="configuration")

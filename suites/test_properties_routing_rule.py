@@ -12,7 +12,17 @@ import pytest
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
-from _properties import assert_breaks_exactly, assert_complies, check, depth, line_of
+from _properties import (
+    UPPER,
+    assert_breaks_exactly,
+    assert_complies,
+    at_edge,
+    check,
+    depth,
+    edge_property,
+    line_of,
+    no_deadline,
+)
 from genesys_compliance import Policy
 from genesys_compliance.strategies import expressions, mutable_rules, mutate, routing_rules
 
@@ -39,6 +49,7 @@ def _a_value_for(op: str) -> object:
     return {"gt": 1, "lt": 1, "gte": 1, "lte": 1, "regex": "^a"}.get(op, "billing")
 
 
+@no_deadline
 @given(data=st.data())
 def test_every_generated_routing_rule_complies(data: st.DataObject, gc_policy: Policy) -> None:
     rule = data.draw(routing_rules(gc_policy), label="routing rule")
@@ -46,6 +57,7 @@ def test_every_generated_routing_rule_complies(data: st.DataObject, gc_policy: P
     assert_complies(check([rule], gc_policy))
 
 
+@no_deadline
 @given(data=st.data())
 def test_depth_at_the_limit_passes_and_one_more_fails(
     data: st.DataObject, gc_policy: Policy
@@ -80,6 +92,29 @@ def test_depth_at_the_limit_passes_and_one_more_fails(
         ]
 
 
+@pytest.mark.parametrize("edge", UPPER)
+@edge_property
+@given(data=st.data())
+def test_depth_at_its_edge(edge: str, data: st.DataObject, gc_policy: Policy) -> None:
+    limit = gc_policy.max_expression_depth
+    rule = data.draw(routing_rules(gc_policy), label="routing rule")
+    tree = data.draw(expressions(gc_policy), label="expression")
+    leaves = [found for found in _levels(tree) if "children" not in found[1]]
+    at, leaf, level = leaves[data.draw(st.integers(0, len(leaves) - 1), label="leaf")]
+    # Wrap one leaf in single-child nodes until it sits at the limit, or one level past it.
+    wrapped = dict(leaf)
+    for _ in range(at_edge(edge, 1, limit) - level):
+        wrapped = {"type": "not", "children": [wrapped]}
+    leaf.clear()
+    leaf.update(wrapped)
+    assert depth(tree) == at_edge(edge, 1, limit)
+    checked = check([_with_expression(rule, tree)], gc_policy)
+    first_past = next((p for p, _, lv in _levels(tree) if lv > limit), None)
+    found = [(f.rule_id, f.pointer) for f in checked.failing()]
+    assert found == ([] if first_past is None else [("routing-rule/depth", first_past)]), at
+
+
+@no_deadline
 @given(data=st.data())
 def test_any_operator_text_is_accepted_iff_the_spec_allows_it(
     data: st.DataObject, gc_policy: Policy
@@ -98,6 +133,7 @@ def test_any_operator_text_is_accepted_iff_the_spec_allows_it(
         ]
 
 
+@no_deadline
 @given(data=st.data())
 def test_any_field_text_is_accepted_iff_the_policy_lists_it(
     data: st.DataObject, gc_policy: Policy
@@ -115,6 +151,7 @@ def test_any_field_text_is_accepted_iff_the_policy_lists_it(
 @pytest.mark.parametrize(
     "rule_id", [r for r in mutable_rules("RoutingRule") if r.startswith("routing-rule/")]
 )
+@no_deadline
 @given(data=st.data())
 def test_a_mutated_routing_rule_breaks_exactly_its_rule(
     rule_id: str, data: st.DataObject, gc_policy: Policy

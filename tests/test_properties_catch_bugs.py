@@ -4,12 +4,19 @@ Each test swaps one built-in rule for a subtly wrong copy (``>=`` for ``>``,
 a limit plus one), runs a property suite against it with a fixed budget, and
 checks that the property fails and that its report carries the shrunk
 configuration as YAML that reproduces the bug.
+
+:data:`EDGES` goes through every policy threshold the property suites judge:
+for each edge (lower and upper bound) one mutant moves it inwards and one
+outwards, made by editing the built-in rule's own source, and some property
+must fail on each of them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import importlib.util
+import inspect
 import re
 import sys
 import textwrap
@@ -27,6 +34,7 @@ from genesys_compliance.kinds import KINDS
 from genesys_compliance.kinds.layout import Layout, placed
 from genesys_compliance.kinds.routing_rule import RoutingRule, tree, walk
 from genesys_compliance.kinds.trigger import OPERATORS, Trigger
+from genesys_compliance.rules import Rule
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
 # Fixed whatever profile is active: deterministic, no database to pollute, one failure reported.
@@ -39,6 +47,9 @@ BUDGET = settings(
     report_multiple_bugs=False,
     phases=(Phase.explicit, Phase.generate, Phase.shrink),
 )
+# An edge mutant fails at the first example on its edge: no shrinking needed, which keeps
+# the 38 of them within a few seconds.
+EDGE_BUDGET = settings(BUDGET, max_examples=100, phases=(Phase.explicit, Phase.generate))
 MARKER = "Counterexample as YAML, ready to paste into a .yaml file:\n"
 
 
@@ -108,6 +119,205 @@ def condition_limit_plus_one(trigger: Trigger, ctx: RuleContext) -> Iterator[Vio
         yield Violation(f"/spec/conditions/{limit}", "too many conditions")
 
 
+# ---------------------------------------------------------------------------- every edge
+
+
+@dataclasses.dataclass(frozen=True)
+class Edge:
+    """One threshold edge moved by one: ``old`` becomes ``new`` in the source of a built-in rule.
+
+    ``prop`` in ``suite`` is the property that must then fail, run with
+    ``arguments`` (its pytest parameters: which edge, which field).
+    """
+
+    threshold: str
+    module: str
+    check: str
+    old: str
+    new: str
+    suite: str
+    prop: str
+    arguments: tuple[tuple[str, str], ...]
+
+    @property
+    def id(self) -> str:
+        """The pytest id: which threshold, and ``old -> new``."""
+        return f"{self.threshold}: {self.old.strip(' :')} -> {self.new.strip(' :')}"
+
+
+_SUITES = {
+    "layout": "test_properties_layout",
+    "flow": "test_properties_flow",
+    "strategy": "test_properties_strategy",
+    "trigger": "test_properties_trigger",
+    "routing_rule": "test_properties_routing_rule",
+}
+
+
+def _both_ways(
+    threshold: str,
+    side: str,
+    where: tuple[str, str],
+    old: str,
+    inward: str,
+    outward: str,
+    prop: str,
+    **arguments: str,
+) -> list[Edge]:
+    """The edge moved inwards (the bound itself refused) and outwards (one past it let through).
+
+    Inwards is caught at the bound (``edge="lower"`` or ``"upper"``), outwards
+    one past it (``"lower-1"``, ``"upper+1"``), where the edge properties sit.
+    """
+    module, check = where
+    caught_at = {"lower": ("lower", "lower-1"), "upper": ("upper", "upper+1")}[side]
+    return [
+        Edge(
+            threshold,
+            module,
+            check,
+            old,
+            new,
+            _SUITES[module],
+            prop,
+            tuple(sorted({**arguments, "edge": edge}.items())),
+        )
+        for new, edge in zip((inward, outward), caught_at, strict=True)
+    ]
+
+
+_GRID, _FLOOR, _BOUNDS = (
+    "test_grid_size_at_each_edge",
+    "test_position_at_each_floor",
+    "test_grid_bounds_at_each_edge",
+)
+_LAYOUT_RULE = ("layout", "grid_size")
+_POSITION = ("layout", "position")
+_LOAD = "Decimal(str(policy.max_load_impact))"
+EDGES: list[Edge] = [
+    *_both_ways(
+        "grid.columns >= 1", "lower", _LAYOUT_RULE,
+        "not 1 <= grid.columns", "not 2 <= grid.columns", "not 0 <= grid.columns",
+        _GRID, dimension="columns",
+    ),
+    *_both_ways(
+        "grid.columns <= 24", "upper", _LAYOUT_RULE,
+        "grid.columns <= policy.max_grid_columns:",
+        "grid.columns < policy.max_grid_columns:",
+        "grid.columns <= policy.max_grid_columns + 1:",
+        _GRID, dimension="columns",
+    ),
+    *_both_ways(
+        "grid.rows >= 1", "lower", _LAYOUT_RULE,
+        "not 1 <= grid.rows", "not 2 <= grid.rows", "not 0 <= grid.rows",
+        _GRID, dimension="rows",
+    ),
+    *_both_ways(
+        "grid.rows <= 16", "upper", _LAYOUT_RULE,
+        "grid.rows <= policy.max_grid_rows:",
+        "grid.rows < policy.max_grid_rows:",
+        "grid.rows <= policy.max_grid_rows + 1:",
+        _GRID, dimension="rows",
+    ),
+    *_both_ways(
+        "widgets <= 12", "upper", ("layout", "widget_limit"),
+        "if count > limit:", "if count >= limit:", "if count > limit + 1:",
+        "test_widget_limit_at_its_edge",
+    ),
+    *_both_ways(
+        "x >= 0", "lower", _POSITION,
+        '("x", p.x, 0)', '("x", p.x, 1)', '("x", p.x, -1)', _FLOOR, field="x",
+    ),
+    *_both_ways(
+        "y >= 0", "lower", _POSITION,
+        '("y", p.y, 0)', '("y", p.y, 1)', '("y", p.y, -1)', _FLOOR, field="y",
+    ),
+    *_both_ways(
+        "width >= 1", "lower", _POSITION,
+        '("width", p.width, 1)', '("width", p.width, 2)', '("width", p.width, 0)',
+        _FLOOR, field="width",
+    ),
+    *_both_ways(
+        "height >= 1", "lower", _POSITION,
+        '("height", p.height, 1)', '("height", p.height, 2)', '("height", p.height, 0)',
+        _FLOOR, field="height",
+    ),
+    *_both_ways(
+        "x + width <= columns", "upper", ("layout", "grid_bounds"),
+        "if x + w > columns:", "if x + w >= columns:", "if x + w > columns + 1:",
+        _BOUNDS, axis="columns",
+    ),
+    *_both_ways(
+        "y + height <= rows", "upper", ("layout", "grid_bounds"),
+        "if y + h > rows:", "if y + h >= rows:", "if y + h > rows + 1:",
+        _BOUNDS, axis="rows",
+    ),
+    *_both_ways(
+        "load <= 1.8 at 0.15 a widget", "upper", ("layout", "load_impact"),
+        f"if total > {_LOAD}:",
+        f"if total >= {_LOAD}:",
+        f"if total > {_LOAD} + Decimal(str(policy.widget_load)):",
+        "test_load_impact_at_its_edge",
+    ),
+    *_both_ways(
+        "maxWaitTime >= 1", "lower", ("flow", "max_wait"),
+        "not 1 <= value", "not 2 <= value", "not 0 <= value",
+        "test_max_wait_at_each_edge",
+    ),
+    *_both_ways(
+        "maxWaitTime <= 3600", "upper", ("flow", "max_wait"),
+        "value <= limit:", "value < limit:", "value <= limit + 1:",
+        "test_max_wait_at_each_edge",
+    ),
+    *_both_ways(
+        "overflow threshold >= 1", "lower", ("strategy", "overflow"),
+        "threshold < 1:", "threshold < 2:", "threshold < 0:",
+        "test_overflow_threshold_at_its_floor",
+    ),
+    *_both_ways(
+        "conditions >= 1", "lower", ("trigger", "condition_limit"),
+        "if count == 0:", "if count <= 1:", "if count < 0:",
+        "test_condition_count_at_each_edge",
+    ),
+    *_both_ways(
+        "conditions <= 50", "upper", ("trigger", "condition_limit"),
+        "elif count > limit:", "elif count >= limit:", "elif count > limit + 1:",
+        "test_condition_count_at_each_edge",
+    ),
+    *_both_ways(
+        "action priority >= 1", "lower", ("trigger", "action"),
+        "priority < 1):", "priority < 2):", "priority < 0):",
+        "test_action_priority_at_its_floor",
+    ),
+    *_both_ways(
+        "expression depth <= 10", "upper", ("routing_rule", "depth"),
+        "if node.level > limit and", "if node.level >= limit and",
+        "if node.level > limit + 1 and",
+        "test_depth_at_its_edge",
+    ),
+]  # fmt: skip
+
+
+def mutant(edge: Edge) -> Rule:
+    """The built-in rule with its source edited as ``edge`` says, compiled in its own module.
+
+    The text to replace must occur exactly once in the rule's source: a rule
+    rewritten so that it no longer does is a table to update, not a pass.
+    """
+    module = importlib.import_module(f"genesys_compliance.kinds.{edge.module}")
+    original: Rule = getattr(module, edge.check)
+    assert original.check is not None
+    source = textwrap.dedent(inspect.getsource(original.check))
+    assert source.count(edge.old) == 1, (
+        f"{edge.module}.{edge.check} no longer reads {edge.old!r} once: update EDGES"
+    )
+    namespace = dict(vars(module))
+    exec(compile(source.replace(edge.old, edge.new), f"<mutant {edge.id}>", "exec"), namespace)
+    broken: Rule = namespace[edge.check]
+    assert broken.id == original.id
+    return broken
+
+
 # ---------------------------------------------------------------------------- harness
 
 
@@ -124,39 +334,62 @@ def break_rule(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any], None]:
 
 
 @pytest.fixture
-def suite(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], ModuleType]:
-    """Load a private copy of a property suite, so settings applied here stay here."""
-    monkeypatch.syspath_prepend(str(SUITES))
+def suite(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ModuleType]]:
+    """Load a private copy of a property suite under a fixed budget, so it stays here.
 
-    def load(name: str) -> ModuleType:
+    The suites' properties take their settings from the profile active when
+    they are decorated (``_properties.no_deadline``), and settings cannot be
+    applied twice; so the copy is executed with the budget loaded as the
+    profile, and the session's own profile is put back at once.
+    """
+    monkeypatch.syspath_prepend(str(SUITES))
+    session_profile = settings.get_current_profile_name()
+
+    def load(name: str, budget: settings = BUDGET) -> ModuleType:
         spec = importlib.util.spec_from_file_location(f"_caught_{name}", SUITES / f"{name}.py")
         assert spec is not None
         assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         monkeypatch.setitem(sys.modules, spec.name, module)
-        spec.loader.exec_module(module)
+        settings.register_profile("gc-catch-bugs", budget)
+        settings.load_profile("gc-catch-bugs")
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            settings.load_profile(session_profile)
         return module
 
-    return load
+    yield load
+    settings.load_profile(session_profile)
 
 
 def falsify(test: Callable[..., None], **arguments: Any) -> str:
-    """Run one property with a fixed budget; it must fail. Returns what hypothesis reports."""
+    """Run one property of a suite copy; it must fail. Returns what hypothesis reports."""
     with pytest.raises(AssertionError) as caught:
-        BUDGET(test)(gc_policy=Policy(), **arguments)
+        test(gc_policy=Policy(), **arguments)
     return "\n".join([str(caught.value), *getattr(caught.value, "__notes__", [])])
 
 
 def counterexample(report: str) -> list[Any]:
     """The pasted YAML, parsed: it must be a valid YAML file of configurations.
 
-    pytest's terminal report prefixes each line of it with ``E`` and seven spaces.
+    pytest's terminal report prefixes each line of it with ``E`` and seven
+    spaces. A long example is printed cut short, naming the file that holds
+    it whole; that file is written when a pytest run reports the failure, and
+    here, outside such a run, its text is taken from what the suite noted.
     """
     assert MARKER in report, report
     text = report.split(MARKER, 1)[1]
     if text.startswith("E "):
         text = re.sub(r"^E {7}", "", text, flags=re.MULTILINE)
-    return list(yaml.safe_load_all(text.split("\nSeed: ", 1)[0]))
+    text = text.split("\nSeed: ", 1)[0]
+    properties = sys.modules["_properties"]
+    if properties.WHOLE_FILE in text:
+        whole = Path(text.split(properties.WHOLE_FILE, 1)[1].splitlines()[0])
+        shown = text.count("\n") - 1  # the "---" line and the note's own line are not the file's
+        assert shown == properties.SHOWN_LINES, text
+        text = whole.read_text() if whole.exists() else properties.LONG[whole]
+    return list(yaml.safe_load_all(text))
 
 
 def _ends(widget: dict[str, Any], grid: dict[str, int]) -> bool:
@@ -298,3 +531,24 @@ def test_a_pytest_run_prints_the_seed_and_the_yaml_to_paste(pytester: pytest.Pyt
     [layout] = counterexample(output)
     assert layout["kind"] == "DesktopLayout"
     assert _ends(layout["spec"]["widgets"][0], layout["spec"]["grid"])
+
+
+@pytest.mark.parametrize("edge", EDGES, ids=[edge.id for edge in EDGES])
+def test_every_threshold_edge_moved_by_one_fails_a_property(
+    edge: Edge, break_rule: Callable[[Any], None], suite: Callable[..., ModuleType]
+) -> None:
+    """Moved in, a value at the bound is refused; moved out, the first value past it passes."""
+    break_rule(mutant(edge))
+    prop = getattr(suite(edge.suite, EDGE_BUDGET), edge.prop)
+    report = falsify(prop, **dict(edge.arguments))
+    assert MARKER in report
+
+
+def test_every_edge_mutant_changes_its_rule_and_the_table_covers_both_ways() -> None:
+    """A mutant that compiles to the same rule, or an edge moved one way only, proves nothing."""
+    assert len({edge.id for edge in EDGES}) == len(EDGES)
+    ways = {edge.threshold: 0 for edge in EDGES}
+    for edge in EDGES:
+        ways[edge.threshold] += 1
+        assert edge.old != edge.new
+    assert set(ways.values()) == {2}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from hypothesis.errors import InvalidArgument
 from genesys_compliance import ParseLimits, Policy, builtin_registry, strategies
 from genesys_compliance.config import read_file
 from genesys_compliance.strategies import (
+    Mutation,
     configurations,
     mutable_rules,
     mutate,
@@ -53,7 +55,7 @@ def test_mutate_refuses_rules_it_cannot_break() -> None:
         "spec": {"name": "L", "grid": {"columns": 1, "rows": 1}, "widgets": []},
     }
 
-    @settings(max_examples=1, database=None)
+    @settings(max_examples=1, database=None, deadline=None)
     @given(st.data())
     def attempt(data: st.DataObject) -> None:
         with pytest.raises(ValueError, match="org/reference"):
@@ -94,6 +96,9 @@ def test_profiles_build_on_hypothesis_ci_and_load_nothing(tmp_path: Path) -> Non
     assert nightly.database == DirectoryBasedExampleDatabase(tmp_path / "db")
     assert not (tmp_path / "db").exists(), "the database folder is made on first use only"
     assert settings.get_profile("dev").max_examples < ci.max_examples
+    assert [settings.get_profile(n).deadline for n in ("dev", "ci", "nightly")] == [None] * 3
+    # Other projects' tests share hypothesis' own default profile: it keeps its deadline.
+    assert settings.get_profile("default").deadline == timedelta(milliseconds=200)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +127,17 @@ def test_to_yaml_writes_strings_the_loader_reads_back_as_the_same_strings(
     assert [d.data for d in source.documents] == [{"value": text}]
 
 
-@settings(max_examples=20, database=None)
+@settings(max_examples=20, database=None, deadline=None)
 @given(configurations())
 def test_configurations_are_plain_documents(config: dict[str, object]) -> None:
     assert list(config) == ["apiVersion", "kind", "metadata", "spec"]
+
+
+def test_a_mutation_shows_a_long_pointer_with_its_middle_elided() -> None:
+    """A 201-level pointer is 1,400 characters: the failure report shows it on one short line."""
+    deep = "/metadata/labels/nesting" + "/deeper" * 197
+    shown = repr(Mutation("config/parse", deep, ()))
+    assert "/metadata/labels/nesting/...(195 more)/deeper/deeper of document 0" in shown
+    assert len(shown) < 120
+    short = "/spec/widgets/3/position/x"
+    assert f"at {short} of" in repr(Mutation("layout/position", short, ()))

@@ -87,9 +87,22 @@ class Mutation:
 
     def __repr__(self) -> str:
         return (
-            f"Mutation({self.rule_id} at {self.pointer or '(line)'} of document "
+            f"Mutation({self.rule_id} at {_short(self.pointer) or '(line)'} of document "
             f"{self.document}: {self.description})"
         )
+
+
+_POINTER_SHOWN = 120
+"""Longest pointer a :class:`Mutation` repr shows whole: a 201-level one is 1,400 characters."""
+
+
+def _short(ptr: str) -> str:
+    """``ptr``, its middle elided when long, so a failure report stays one readable line."""
+    if len(ptr) <= _POINTER_SHOWN:
+        return ptr
+    tokens = ptr.split("/")
+    head, tail = "/".join(tokens[:4]), "/".join(tokens[-2:])
+    return f"{head}/...({len(tokens) - 6} more)/{tail}"
 
 
 def _shared_kinds(rule_id: str) -> frozenset[str]:

@@ -25,7 +25,7 @@ NIGHTLY_DATABASE = Path("reports", "hypothesis")
 def register_profiles(database: str | Path = NIGHTLY_DATABASE) -> None:
     """Register the ``dev``, ``ci`` and ``nightly`` profiles; load none of them.
 
-    * ``dev``: fast feedback while editing rules (10 examples per property).
+    * ``dev``: fast feedback while editing rules (10 examples per property, no deadline).
     * ``ci``: hypothesis' built-in ``ci`` profile (derandomised, so a run is
       reproduced by running it again; no example database; the
       ``@reproduce_failure`` blob printed) with 50 examples per property, so
@@ -38,8 +38,13 @@ def register_profiles(database: str | Path = NIGHTLY_DATABASE) -> None:
     Re-registering ``ci`` while it is active takes effect at once (hypothesis
     reloads the active profile), which is how ``CI=true`` runs get the budget.
     """
-    settings.register_profile("dev", settings.get_profile("default"), max_examples=DEV_EXAMPLES)
-    settings.register_profile("ci", _BUILTIN_CI, max_examples=CI_EXAMPLES)
+    # No deadline in any of them: a slow example on a loaded machine says nothing about the
+    # rules. Hypothesis' ``default`` profile is left as it is (other projects' tests share it);
+    # the suites lift its deadline per test.
+    settings.register_profile(
+        "dev", settings.get_profile("default"), max_examples=DEV_EXAMPLES, deadline=None
+    )
+    settings.register_profile("ci", _BUILTIN_CI, max_examples=CI_EXAMPLES, deadline=None)
     settings.register_profile(
         "nightly",
         settings.get_profile("default"),
