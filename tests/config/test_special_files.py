@@ -29,6 +29,7 @@ import pytest
 
 from genesys_compliance import load_run
 from genesys_compliance.config import ParseLimits, discover, load_files, read_file
+from tests.config.test_hostile import NEIGHBOUR
 from tests.test_plugin import (
     QUIET,
     assert_clean,
@@ -42,17 +43,6 @@ pytestmark = pytest.mark.skipif(
     sys.platform != "linux", reason="FIFOs, /dev/zero and device nodes as Linux has them"
 )
 
-NEIGHBOUR = """\
-apiVersion: genesys-compliance/v1
-kind: DesktopLayout
-metadata: {{name: {name}}}
-spec:
-  name: Neighbour
-  grid: {{columns: 24, rows: 16}}
-  widgets:
-    - {{widget_type: queue-widget, id: a, position: {{x: 0, y: 0, width: 2, height: 2}}}}
-    - {{widget_type: notes-widget, id: b, position: {{x: 1, y: 1, width: 2, height: 2}}}}
-"""
 NEIGHBOURS = ("a-neighbour.yaml", "z-neighbour.yaml")
 OVERLAP_LINE = 9  # the second widget of a NEIGHBOUR text
 
