@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -32,7 +34,7 @@ def test_overflow_threshold_is_accepted_iff_a_positive_integer(
     data: st.DataObject, gc_policy: Policy
 ) -> None:
     threshold = data.draw(
-        st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.text(), st.none()),
+        st.one_of(st.integers(), st.floats(), st.booleans(), st.text(), st.none()),
         label="threshold",
     )
     strategy = data.draw(routing_strategies(gc_policy), label="routing strategy")
@@ -42,7 +44,11 @@ def test_overflow_threshold_is_accepted_iff_a_positive_integer(
     }
     valid = type(threshold) is int and threshold >= 1
     failing = [(f.rule_id, f.pointer) for f in check([strategy], gc_policy).failing()]
-    assert failing == ([] if valid else [("strategy/overflow", "/spec/overflow/rules/0")])
+    if isinstance(threshold, float) and not math.isfinite(threshold):
+        # NaN and infinity cannot travel in the API's JSON: the loader refuses the file
+        assert failing == [("config/parse", "")]
+    else:
+        assert failing == ([] if valid else [("strategy/overflow", "/spec/overflow/rules/0")])
 
 
 @pytest.mark.parametrize("edge", LOWER)
