@@ -21,6 +21,7 @@ from hypothesis import note, settings
 
 from genesys_compliance import Finding, Policy, RuleContext, load_run
 from genesys_compliance.strategies import Mutation, to_yaml
+from genesys_compliance.strategies._profiles import suite_settings
 
 SEED: str | None = None
 """``--hypothesis-seed`` of this run, when one was given (set by ``conftest.py``)."""
@@ -53,16 +54,18 @@ _Test = TypeVar("_Test", bound=Callable[..., Any])
 
 
 def no_deadline(test: _Test) -> _Test:
-    """Settings for every property of the suites: the active profile, with no deadline.
+    """Settings for every property of the suites: the project's budget, with no deadline.
 
-    A slow example on a loaded machine is not a bug in anyone's configuration,
-    and hypothesis' own ``default`` profile (200 ms) is what a user gets who
-    types ``pytest`` without ``CI``. The deadline is lifted here, per test,
-    rather than in that profile: other projects' tests in the same
-    environment keep the deadline they chose. Everything else comes from the
-    profile active when the suite is imported, as it would without this.
+    The budget is the active profile's with the project's examples for its
+    name (``ci``: 50, derandomised; ``dev``: 10; ``nightly``: 2,000), applied
+    here, to the suites' own tests: the plugin changes no profile, so other
+    projects' tests in the same environment keep hypothesis' settings
+    (``ci``: 100 examples). A slow example on a loaded machine is not a bug in
+    anyone's configuration, so the deadline (200 ms in hypothesis' own
+    ``default`` profile) is lifted per test too. Everything is read from the
+    profile active when the suite is imported.
     """
-    return settings(deadline=None)(test)
+    return suite_settings(deadline=None)(test)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +113,8 @@ def edge_property(test: _Test) -> _Test:
     50 examples can miss an upper bound altogether (``maxWaitTime: 3601`` was
     never drawn).
     """
-    examples = max(5, settings().max_examples // 5)
-    return settings(deadline=None, max_examples=examples)(test)
+    examples = max(5, suite_settings().max_examples // 5)
+    return suite_settings(deadline=None, max_examples=examples)(test)
 
 
 def reproduction() -> str:

@@ -389,3 +389,122 @@ def test_the_installed_entry_point_runs(project, tmp_path_factory):
     )
     assert empty.returncode == 2
     assert "default folder" in empty.stderr
+
+
+# -- finding the project: the nearest pyproject.toml, its folders (SPEC 9) -----------------------
+
+
+def test_the_nearest_pyproject_above_the_working_directory_is_the_project(tmp_path):
+    """Run from a subfolder: the policy is the project's and paths are the root's, as in pytest."""
+    write(tmp_path, {"pyproject.toml": WARNING_POLICY, "c/w.yaml": TWO_WIDGETS.format(waivers="")})
+    result = cli(tmp_path / "c", "validate", ".", "--strict")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].startswith("c/w.yaml:8  layout/load-impact [warning]")
+
+
+def test_root_still_names_the_project(tmp_path, tmp_path_factory):
+    write(tmp_path, {"pyproject.toml": WARNING_POLICY, "c/w.yaml": TWO_WIDGETS.format(waivers="")})
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    write(elsewhere, {"pyproject.toml": ""})
+    result = cli(elsewhere, "validate", str(tmp_path / "c"), "--root", str(tmp_path), "--strict")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("c/w.yaml:8  layout/load-impact [warning]")
+
+
+def test_config_dirs_name_the_folders_to_check_when_none_are_named(project):
+    write(
+        project,
+        {
+            "pyproject.toml": '[tool.genesys-compliance]\nconfig-dirs = ["genesys", "more"]\n',
+            "genesys/bad.yaml": OVERLAP,
+            "more/a.yaml": GOOD.format(name="agent-m"),
+        },
+    )
+    result = cli(project / "more", "validate")  # found from a subfolder too
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[:2] == [
+        "genesys/bad.yaml:10  layout/overlap  widget 'b' overlaps widget 'a' at cell (x=1, y=1)",
+        "checked 2 configuration(s) in 2 file(s)",  # not fixtures/configs
+    ]
+
+
+def test_the_pytest_ini_folders_of_pyproject_are_read_too(project):
+    write(
+        project,
+        {
+            "pyproject.toml": '[tool.pytest.ini_options]\ngc_config_dirs = ["genesys"]\n',
+            "genesys/bad.yaml": OVERLAP,
+        },
+    )
+    result = cli(project, "validate")
+    assert result.exit_code == 1, result.output
+    assert "checked 1 configuration(s) in 1 file(s)" in result.stdout
+
+
+def test_config_dirs_win_over_the_pytest_ini_as_in_the_plugin(project):
+    write(
+        project,
+        {
+            "pyproject.toml": '[tool.genesys-compliance]\nconfig-dirs = ["genesys"]\n\n'
+            '[tool.pytest.ini_options]\ngc_config_dirs = ["fixtures/configs"]\n',
+            "genesys/bad.yaml": OVERLAP,
+        },
+    )
+    assert "checked 1 configuration(s) in 1 file(s)" in cli(project, "validate").stdout
+
+
+def test_config_dirs_of_a_config_file_are_relative_to_that_file(project, tmp_path_factory):
+    settings = tmp_path_factory.mktemp("settings")
+    write(
+        settings,
+        {
+            "policy.toml": '[tool.genesys-compliance]\nconfig-dirs = ["configs"]\n',
+            "configs/bad.yaml": OVERLAP,
+        },
+    )
+    result = cli(project, "validate", "--config", str(settings / "policy.toml"))
+    assert result.exit_code == 1, result.output
+    assert "checked 1 configuration(s) in 1 file(s)" in result.stdout
+
+
+def test_a_configured_folder_that_does_not_exist_is_a_usage_error_naming_it(project):
+    write(project, {"pyproject.toml": '[tool.genesys-compliance]\nconfig-dirs = ["gone"]\n'})
+    result = cli(project, "validate")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert (
+        f"Error: no paths given, and the configured folder(s) {project}/gone (config-dirs or "
+        f"gc_config_dirs in {project}/pyproject.toml) do not exist"
+    ) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        pytest.param(
+            'rule = ["acme.rules"]',
+            "rule: Extra inputs are not permitted (did you mean 'rules'?)",
+            id="near-miss",
+        ),
+        pytest.param(
+            'config-dir = ["c"]',
+            "config-dir: Extra inputs are not permitted (did you mean 'config-dirs'?)",
+            id="singular",
+        ),
+        pytest.param(
+            'rules = ["acme rules"]',
+            "rules: Value error, 'acme rules' is not a module",
+            id="bad-reference",
+        ),
+        pytest.param(
+            'rules = ["acme_cli_nowhere"]',
+            "rules: cannot import acme_cli_nowhere",
+            id="missing-module",
+        ),
+    ],
+)
+def test_a_bad_project_setting_is_a_usage_error(project, table, expected):
+    write(project, {"pyproject.toml": f"[tool.genesys-compliance]\n{table}\n"})
+    result = cli(project, "validate")
+    assert result.exit_code == 2
+    assert expected in result.stderr

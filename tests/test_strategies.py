@@ -18,12 +18,14 @@ from genesys_compliance import ParseLimits, Policy, builtin_registry, strategies
 from genesys_compliance.config import read_file
 from genesys_compliance.strategies import (
     Mutation,
+    _profiles,
     configurations,
     mutable_rules,
     mutate,
     register_profiles,
     to_yaml,
 )
+from genesys_compliance.strategies._profiles import suite_settings
 
 # Rules no single-configuration mutation can break on its own, and why (see mutable_rules).
 NEEDS_THE_ORG = {"strategy/capacity", "org/reference"}
@@ -73,32 +75,72 @@ def profiles_restored() -> Iterator[None]:
     for name in ("dev", "ci", "nightly"):
         with contextlib.suppress(InvalidArgument):
             saved[name] = settings.get_profile(name)
+    registered = dict(_profiles._REGISTERED)
+    session_profile = settings.get_current_profile_name()
     yield
     for name, profile in saved.items():
         settings.register_profile(name, profile)
+        if name in registered:
+            _profiles._REGISTERED[name] = registered[name]
+    settings.load_profile(session_profile)
 
 
 @pytest.mark.usefixtures("profiles_restored")
-def test_profiles_build_on_hypothesis_ci_and_load_nothing(tmp_path: Path) -> None:
+def test_profiles_leave_hypothesis_own_alone_and_load_nothing(tmp_path: Path) -> None:
     active = settings.get_current_profile_name()
+    default, ci = settings.get_profile("default"), settings.get_profile("ci")
     register_profiles(tmp_path / "db")
-    register_profiles(tmp_path / "db")  # twice: ci must not stack on itself
+    register_profiles(tmp_path / "db")  # twice: replaces its own, stacks nothing
     assert settings.get_current_profile_name() == active
-    ci = settings.get_profile("ci")
-    assert ci.derandomize
-    assert ci.database is None
-    assert ci.print_blob
-    assert ci.deadline is None
-    assert ci.max_examples == 50
+    # Other projects' tests share hypothesis' own profiles: the plugin never touches them.
+    assert settings.get_profile("default") is default
+    assert settings.get_profile("ci") is ci
+    assert default.deadline == timedelta(milliseconds=200)
+    assert ci.max_examples == 100
     nightly = settings.get_profile("nightly")
-    assert nightly.max_examples > 10 * ci.max_examples
+    assert nightly.max_examples == 2_000
     assert not nightly.derandomize
     assert nightly.database == DirectoryBasedExampleDatabase(tmp_path / "db")
     assert not (tmp_path / "db").exists(), "the database folder is made on first use only"
-    assert settings.get_profile("dev").max_examples < ci.max_examples
-    assert [settings.get_profile(n).deadline for n in ("dev", "ci", "nightly")] == [None] * 3
-    # Other projects' tests share hypothesis' own default profile: it keeps its deadline.
-    assert settings.get_profile("default").deadline == timedelta(milliseconds=200)
+    assert settings.get_profile("dev").max_examples == 10
+    assert [settings.get_profile(n).deadline for n in ("dev", "nightly")] == [None] * 2
+
+
+@pytest.mark.usefixtures("profiles_restored")
+def test_a_project_own_profile_is_never_replaced(tmp_path: Path) -> None:
+    register_profiles(tmp_path / "ours")
+    settings.register_profile("nightly", max_examples=7)
+    register_profiles(tmp_path / "again")
+    assert settings.get_profile("nightly").max_examples == 7
+
+
+@pytest.mark.usefixtures("profiles_restored")
+@pytest.mark.parametrize(
+    ("profile", "examples", "derandomize"),
+    [
+        ("ci", 50, True),
+        ("ci-with-verbose-verbosity", 50, True),
+        ("dev", 10, False),
+        ("nightly", 2_000, False),
+        ("default", 100, False),
+        ("a-project-profile", 3, False),
+    ],
+)
+def test_the_suites_budget_follows_the_active_profile_name(
+    tmp_path: Path, profile: str, examples: int, derandomize: bool
+) -> None:
+    """The suites' budget (README "Profiles"), applied to their tests over any profile."""
+    register_profiles(tmp_path / "db")
+    if profile == "ci-with-verbose-verbosity":
+        settings.register_profile(profile, settings.get_profile("ci"))
+    elif profile == "a-project-profile":
+        settings.register_profile(profile, settings.get_profile("default"), max_examples=3)
+    settings.load_profile(profile)
+    applied = suite_settings(deadline=None)
+    assert applied.max_examples == examples
+    assert applied.derandomize is derandomize
+    assert applied.deadline is None
+    assert settings.get_current_profile_name() == profile, "nothing was loaded"
 
 
 @pytest.mark.parametrize(

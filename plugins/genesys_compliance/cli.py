@@ -3,6 +3,10 @@
 ``validate`` (alias ``check``) runs the rule engine without pytest (pre-commit
 hooks, quick local checks, the benchmark's baseline); ``rules`` prints the
 catalogue, and ``rules --update README.md`` regenerates the README's copy of it.
+Both find the project as the plugin does: the nearest ``pyproject.toml`` (SPEC 9),
+its policy, its ``config-dirs`` and its custom ``rules``
+(:mod:`genesys_compliance.rules._project`), so a project's custom rules and
+folders hold on the command line as under pytest.
 Exit codes follow SPEC section 9: 0 nothing failed, 1 error findings, 2 usage
 error (including "no configuration found where one was asked for").
 """
@@ -36,7 +40,17 @@ from genesys_compliance.reporting import (
     summary_lines,
     write_sarif,
 )
-from genesys_compliance.rules import Finding, Policy, RuleContext, load_policy
+from genesys_compliance.rules import (
+    Finding,
+    Policy,
+    Registry,
+    RuleContext,
+    config_directories,
+    find_pyproject,
+    load_policy,
+    pytest_ini_config_dirs,
+    register_rule_modules,
+)
 
 
 @click.group()
@@ -45,14 +59,64 @@ def main() -> None:
     """Check Genesys Cloud configuration kept as code."""
 
 
+class _Project:
+    """The project a command works on: its root, settings file, policy and rules.
+
+    Without ``--root``, the root is the folder of the nearest ``pyproject.toml``
+    above the working directory (the working directory when there is none), so
+    a command run from a subfolder reports paths as pytest does, from the root.
+    """
+
+    def __init__(self, root: Path | None, config_file: Path | None) -> None:
+        if root is None:
+            found = find_pyproject(Path.cwd())
+            root = found.parent if found is not None else Path(".")
+        self.root = root
+        self.settings = config_file or root / "pyproject.toml"
+        try:
+            self.policy: Policy = load_policy(self.settings)
+            self.registry: Registry = builtin_registry()
+            register_rule_modules(self.registry, self.policy.rules, self.settings.parent)
+        except (PolicyError, OSError) as error:
+            raise click.UsageError(str(error)) from None
+
+    def default_paths(self) -> list[Path]:
+        """The folders to check when none are named: configured, else ROOT/fixtures/configs.
+
+        ``config-dirs`` first, then the pytest ini's ``gc_config_dirs`` of the same
+        file (the order the plugin takes them in); each folder must exist.
+        """
+        try:
+            configured = config_directories(
+                self.policy, self.settings.parent
+            ) or pytest_ini_config_dirs(self.settings)
+        except PolicyError as error:
+            raise click.UsageError(str(error)) from None
+        if not configured:
+            default = self.root / "fixtures" / "configs"
+            if not os.path.isdir(default):
+                raise click.UsageError(
+                    f"no paths given, and the default folder {_shown(default)} does not exist; "
+                    "name the configuration files or folders to check"
+                )
+            return [default]
+        missing = [_shown(folder) for folder in configured if not os.path.isdir(folder)]
+        if missing:
+            raise click.UsageError(
+                f"no paths given, and the configured folder(s) {', '.join(missing)} "
+                f"(config-dirs or gc_config_dirs in {_shown(self.settings)}) do not exist"
+            )
+        return configured
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="project root: reports paths relative to it and reads its pyproject.toml",
+    default=None,
+    help="project root: reports paths relative to it and reads its pyproject.toml "
+    "[default: the folder of the nearest pyproject.toml, else .]",
 )
 @click.option(
     "--config",
@@ -70,7 +134,7 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON document instead of the text")
 def validate(
     paths: tuple[Path, ...],
-    root: Path,
+    root: Path | None,
     config_file: Path | None,
     sarif: Path | None,
     strict: bool,
@@ -79,17 +143,17 @@ def validate(
 ) -> None:
     """Check configuration files and folders (alias: check).
 
-    With no PATHS, checks ROOT/fixtures/configs. Exits 0 when nothing fails,
-    1 on error findings (warnings too with --strict), 2 on a usage error: a
-    path that does not exist, a file that is not .yaml, .yml or .json, or a
-    folder that holds no configuration file.
+    With no PATHS, checks the folders of config-dirs in [tool.genesys-compliance]
+    (else gc_config_dirs of [tool.pytest.ini_options], else ROOT/fixtures/configs).
+    Custom rules named by the table's rules key run too. Exits 0 when nothing
+    fails, 1 on error findings (warnings too with --strict), 2 on a usage error:
+    a bad policy, a path that does not exist, a file that is not .yaml, .yml or
+    .json, or a folder that holds no configuration file.
     """
-    try:
-        policy = load_policy(config_file or root / "pyproject.toml")
-    except (PolicyError, OSError) as error:
-        raise click.UsageError(str(error)) from None
-    files = _read_paths(list(paths), root, policy.parse_limits)
-    run = Run(files=files, registry=builtin_registry(), context=RuleContext(policy=policy))
+    project = _Project(root, config_file)
+    root, policy = project.root, project.policy
+    files = _read_paths(list(paths) or project.default_paths(), root, policy.parse_limits)
+    run = Run(files=files, registry=project.registry, context=RuleContext(policy=policy))
     findings = _all_findings(run, policy)
     failed = any(f.fails(strict=strict) for f in findings)
     if sarif is not None:
@@ -143,18 +207,10 @@ main.add_command(
 def _read_paths(paths: list[Path], root: Path, limits: ParseLimits) -> list[SourceFile]:
     """Read every file named and every configuration file under every folder named.
 
-    Each path given must yield something: a missing default folder, a folder
-    without configuration files or a file of another type is a usage error, not
-    a clean run. A file reached twice is read once.
+    Each path given must yield something: a folder without configuration files
+    or a file of another type is a usage error, not a clean run. A file reached
+    twice is read once.
     """
-    if not paths:
-        default = root / "fixtures" / "configs"
-        if not os.path.isdir(default):
-            raise click.UsageError(
-                f"no paths given, and the default folder {_shown(default)} does not exist; "
-                "name the configuration files or folders to check"
-            )
-        paths = [default]
     files: dict[str, SourceFile] = {}
     for path in paths:
         if os.path.isdir(path):
@@ -226,9 +282,15 @@ def _json_report(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="rewrite the catalogue between the markers in this file (the README)",
 )
-def rules(fmt: str, update: Path | None) -> None:
-    """Print the rule catalogue, generated from the registry."""
-    registry = builtin_registry()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="read the custom rules from this file instead of the nearest pyproject.toml",
+)
+def rules(fmt: str, update: Path | None, config_file: Path | None) -> None:
+    """Print the rule catalogue, generated from the registry (custom rules included)."""
+    registry = _Project(None, config_file).registry
     if update is not None:
         update.write_text(
             replace_catalogue(update.read_text(encoding="utf-8"), registry), encoding="utf-8"

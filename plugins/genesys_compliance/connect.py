@@ -8,6 +8,7 @@ own tooling uses, and are never printed.
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 
 from genesys_compliance.client import Credentials, ExchangeLog, GenesysClient, VirtualClock
 from genesys_compliance.contract import Contract
+from genesys_compliance.errors import CredentialsError
 from genesys_compliance.orgrules import OrgView
 from genesys_compliance.simorg import SimOrg, simorg_router
 
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
     import respx
 
 Mode = Literal["mock", "live"]
+
+# The OAuth client's budget per minute, for a client allowed less (or more) than 300.
+ENV_REQUESTS_PER_MINUTE = "GENESYSCLOUD_REQUESTS_PER_MINUTE"
+# Set by pytest-xdist in each worker's environment: the processes sharing the budget.
+ENV_XDIST_WORKER_COUNT = "PYTEST_XDIST_WORKER_COUNT"
 
 
 @dataclass(eq=False)
@@ -89,15 +96,54 @@ def connect_mock(seed: Path, *, endpoints: Mapping[str, str] | None = None) -> O
 
 
 def connect_live(
-    environ: Mapping[str, str] | None = None, *, endpoints: Mapping[str, str] | None = None
+    environ: Mapping[str, str] | None = None,
+    *,
+    endpoints: Mapping[str, str] | None = None,
+    processes: int | None = None,
 ) -> OrgConnection:
     """A client for the org named by ``GENESYSCLOUD_*`` variables.
 
+    The OAuth client's budget (``GENESYSCLOUD_REQUESTS_PER_MINUTE``, default
+    300) is shared by every process of the run: each xdist worker keeps to
+    ``budget // workers``, so ``-n auto`` never sends more than one client's
+    budget, and sends it evenly.
+
+    Args:
+        environ: Where the variables are read; ``os.environ`` by default.
+        endpoints: Kind to path prefix, for the contract.
+        processes: Processes sharing the OAuth client; by default the
+            ``PYTEST_XDIST_WORKER_COUNT`` pytest-xdist sets in each worker,
+            else 1.
+
     Raises:
-        CredentialsError: a variable is missing; the message names it, never a value.
+        CredentialsError: a variable is missing or malformed; the message names
+            it, never a value.
     """
-    credentials = Credentials.from_env(environ)
+    env = os.environ if environ is None else environ
+    credentials = Credentials.from_env(env)
+    budget = _positive(env, ENV_REQUESTS_PER_MINUTE)
+    if processes is None:
+        processes = _positive(env, ENV_XDIST_WORKER_COUNT) or 1
     contract = Contract.load(endpoints)
     log = ExchangeLog()
-    client = credentials.client(contract=contract, exchange_log=log, endpoints=endpoints)
+    client = credentials.client(
+        contract=contract,
+        exchange_log=log,
+        endpoints=endpoints,
+        processes=processes,
+        **({} if budget is None else {"requests_per_minute": budget}),
+    )
     return OrgConnection("live", client, contract, exchanges=log)
+
+
+def _positive(env: Mapping[str, str], name: str) -> int | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise CredentialsError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return value

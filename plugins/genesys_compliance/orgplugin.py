@@ -1,7 +1,8 @@
 """pytest glue for the API stage: ``--gc-org``, the org and contract fixtures, org checks.
 
-Registered as its own ``pytest11`` entry point beside :mod:`genesys_compliance.plugin`
-so each module stays small; it reports findings through the same machinery.
+Part of the one plugin, ``genesys_compliance``: :mod:`genesys_compliance.plugin`
+registers this module (so ``-p no:genesys_compliance`` disables both) and each
+module stays small; it reports findings through the same machinery.
 The stage is read-only against a live org: tests marked ``gc_writes`` run
 only against the simulated org. A live org asked for with ``--gc-org live`` is
 connected to at session start: missing or refused credentials stop the run
@@ -53,7 +54,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker of tests that write to the org."""
+    """Register the marker of tests that write to the org; refuse to run without the plugin.
+
+    Loaded on its own (``-p genesys_compliance.orgplugin`` beside ``-p
+    no:genesys_compliance``), its fixtures could not work: say so once, at start.
+    """
+    from genesys_compliance.plugin import gc_state
+
+    gc_state(config)
     config.addinivalue_line(
         "markers", "gc_writes: the test writes to the org; it runs only against the simulated org"
     )

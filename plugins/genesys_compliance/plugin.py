@@ -31,13 +31,31 @@ _NOT_RUN = pytest.StashKey[str]()
 _STATE = "genesys_compliance_state"
 FILE_FIXTURE = "gc_config_file"
 ANY_FIXTURE = "gc_configuration"
+KIND_FIXTURES = frozenset(
+    {"desktop_layout", "flow_settings", "routing_rule", "routing_strategy", "trigger_rule"}
+)
+"""Every kind's ``Kind.fixture``, spelled out so tests not ours need not import the kinds."""
+
+
+ORG_PLUGIN = "genesys_compliance.orgplugin"
+"""The API stage's glue: part of this plugin, in a module of its own, registered by it."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    """Declare the plugin's own hooks (``pytest_gc_*``)."""
+    """Declare the plugin's own hooks (``pytest_gc_*``) and register its API-stage half.
+
+    One plugin in two modules: ``-p no:genesys_compliance`` disables both. The
+    org module is registered from here, so its options are added too
+    (``pytest_addoption`` is a historic hook). It is imported by name: it
+    builds on this module, a layer above it.
+    """
+    import importlib
+
     from genesys_compliance import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
+    if pluginmanager.get_plugin(ORG_PLUGIN) is None:
+        pluginmanager.register(importlib.import_module(ORG_PLUGIN), ORG_PLUGIN)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,12 +93,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 class GcState:
-    """Per-process state: the policy, the registry and, once asked for, the run."""
+    """Per-process state: the policy, the registry and the run, each read on first use."""
 
-    def __init__(self, config: pytest.Config, policy: Policy, registry: Registry) -> None:
+    def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.policy = policy
-        self.registry = registry
+        self._rules: tuple[Policy, Registry] | None = None
         self.strict: bool = config.getoption("gc_strict")
         self.collected: dict[tuple[Any, ...], Finding] = {}
         self.checked = 0
@@ -91,15 +108,39 @@ class GcState:
         self.not_checked: list[str] = []
         self._run: Run | None = None
 
+    def load_rules(self) -> tuple[Policy, Registry]:
+        """The policy and the registry, read and built on the first call."""
+        if self._rules is None:
+            self._rules = _load_rules(self.config)
+        return self._rules
+
+    @property
+    def policy(self) -> Policy:
+        """The project's ``[tool.genesys-compliance]`` thresholds (read on first use)."""
+        return self.load_rules()[0]
+
+    @property
+    def registry(self) -> Registry:
+        """The built-in rules and the project's own (built on first use)."""
+        return self.load_rules()[1]
+
     @property
     def directories(self) -> list[Path]:
-        """Configured folders: command line (from the invocation dir), ini, or the default."""
+        """Configured folders: the command line, ``config-dirs``, the ini, or the default.
+
+        ``--gc-config-dir`` is relative to the invocation dir; ``config-dirs`` of
+        ``[tool.genesys-compliance]`` (which the command line reads too, so it wins
+        over the pytest-only ini) to the pyproject.toml; ``gc_config_dirs`` to its ini.
+        """
+        from genesys_compliance.rules import config_directories
+
         given: list[str] | None = self.config.getoption("gc_config_dirs")
         if given:
             base = self.config.invocation_params.dir
             return [Path(os.path.realpath(base / d)) for d in given]  # never raises on a loop
+        from_project = config_directories(self.policy, self.config.rootpath)
         from_ini: list[Path] = self.config.getini("gc_config_dirs")
-        return from_ini or [self.config.rootpath / "fixtures" / "configs"]
+        return from_project or from_ini or [self.config.rootpath / "fixtures" / "configs"]
 
     def directory_problem(self) -> str | None:
         """Name every configured folder that is missing; ``None`` when all exist."""
@@ -261,28 +302,30 @@ class GcState:
         return sorted(self.collected.values(), key=lambda f: f.sort_key())
 
 
+_PROFILES = ("dev", "nightly")
+"""The hypothesis profiles the project registers (``strategies.register_profiles``)."""
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the hypothesis profiles, then read the policy and the registry.
+    """Register a hypothesis profile of the project's if one is asked for, and set up the state.
 
-    Runs first so the ``dev``/``ci``/``nightly`` profiles exist before
-    hypothesis' own plugin loads the one ``--hypothesis-profile`` names. A
-    broken policy is a usage error.
+    Runs first so ``dev`` and ``nightly`` exist before hypothesis' own plugin
+    loads the one ``--hypothesis-profile`` names; hypothesis' own ``default``
+    and ``ci`` are never touched, so installing the package changes nothing
+    for other projects' tests (the suites apply their budget themselves).
+    The policy and the registry are read now in a project that evidently
+    uses the plugin, so a broken policy is a usage error at start; elsewhere
+    on first use, so a project that merely has the package installed imports
+    neither pydantic nor hypothesis.
     """
-    from genesys_compliance.errors import PolicyError
-    from genesys_compliance.kinds import builtin_registry
-    from genesys_compliance.rules import load_policy
-    from genesys_compliance.strategies import register_profiles
+    if config.getoption("--hypothesis-profile", None) in _PROFILES:
+        from genesys_compliance.strategies import register_profiles
 
-    register_profiles(config.rootpath / "reports" / "hypothesis")
-
-    try:
-        policy = load_policy(config.rootpath / "pyproject.toml")
-        registry = builtin_registry()
-        config.hook.pytest_gc_register_rules(registry=registry, config=config)
-    except PolicyError as error:
-        raise pytest.UsageError(f"genesys-compliance: {error}") from None
-    state = GcState(config, policy, registry)
+        register_profiles(config.rootpath / "reports" / "hypothesis")
+    state = GcState(config)
+    if _in_use(config):
+        state.load_rules()
     if config.getoption("gc_config_dirs") or config.getini("gc_config_dirs"):
         # Folders named on purpose are checked now: raised later, during collection, the
         # usage error would surface as a collection error with a traceback in every suite.
@@ -292,23 +335,83 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(state, _STATE)
 
 
+def _in_use(config: pytest.Config) -> bool:
+    """Whether the project evidently checks configurations (or adds rules), judged cheaply.
+
+    Named folders, a ``fixtures/configs`` folder, a ``pytest_gc_register_rules``
+    implementation in an initial conftest, or a ``[tool.genesys-compliance]``
+    table in the pyproject.toml the policy is read from.
+    """
+    if config.getoption("gc_config_dirs") or config.getini("gc_config_dirs"):
+        return True
+    if config.hook.pytest_gc_register_rules.get_hookimpls():
+        return True
+    if (config.rootpath / "fixtures" / "configs").is_dir():
+        return True
+    try:
+        text = (config.rootpath / "pyproject.toml").read_bytes()
+    except OSError:
+        return False
+    if b"genesys-compliance" not in text:  # most projects never name the package: no parse
+        return False
+    import tomllib
+
+    try:
+        tool = tomllib.loads(text.decode("utf-8", "replace")).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return True  # let the policy loader say what is wrong with it, at start
+    return isinstance(tool, dict) and "genesys-compliance" in tool
+
+
+def _load_rules(config: pytest.Config) -> tuple[Policy, Registry]:
+    """Read the policy and build the registry: built-in rules, then the project's.
+
+    A broken policy or a refused rule is a usage error.
+    """
+    from genesys_compliance.errors import PolicyError
+    from genesys_compliance.kinds import builtin_registry
+    from genesys_compliance.rules import load_policy, register_rule_modules
+
+    try:
+        policy = load_policy(config.rootpath / "pyproject.toml")
+        registry = builtin_registry()
+        # The pyproject's `rules` first (the command line reads them too), then conftest hooks.
+        register_rule_modules(registry, policy.rules, config.rootpath)
+        config.hook.pytest_gc_register_rules(registry=registry, config=config)
+    except PolicyError as error:
+        raise pytest.UsageError(f"genesys-compliance: {error}") from None
+    return policy, registry
+
+
 def gc_state(config: pytest.Config) -> GcState:
-    """The plugin's per-process state (policy, registry, the run); for sibling glue modules."""
+    """The plugin's per-process state (policy, registry, the run); for sibling glue modules.
+
+    Raises:
+        pytest.UsageError: The plugin was not configured in this process: a glue module
+            was loaded on its own while ``genesys_compliance`` is disabled.
+    """
     state = config.pluginmanager.get_plugin(_STATE)
-    assert isinstance(state, GcState)
+    if not isinstance(state, GcState):
+        raise pytest.UsageError(
+            "genesys-compliance: the plugin is not active in this run "
+            "(was it disabled with -p no:genesys_compliance?); its fixtures cannot be used"
+        )
     return state
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize kind fixtures (``desktop_layout``...) with every configuration of the kind."""
+    names = set(metafunc.fixturenames)
+    if not names & {*KIND_FIXTURES, FILE_FIXTURE, ANY_FIXTURE}:
+        return  # the test is not ours: no import of the kinds (and pydantic) for it
     from genesys_compliance.kinds import KINDS
 
-    names = set(metafunc.fixturenames)
     wanted = [kind for kind in KINDS.values() if kind.fixture in names]
-    if not wanted and not names & {FILE_FIXTURE, ANY_FIXTURE}:
-        return
     state = gc_state(metafunc.config)
-    problem = state.directory_problem()
+    try:
+        problem = state.directory_problem()
+    except pytest.UsageError as error:  # a policy read here, on first use: no traceback
+        pytest.fail(str(error), pytrace=False)
     if problem is not None:  # the default folder is missing: say so, without a traceback
         pytest.fail(problem, pytrace=False)
     run = state.run

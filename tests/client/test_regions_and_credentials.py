@@ -1,6 +1,12 @@
 import pytest
 
-from genesys_compliance.client import Credentials, GenesysClient, all_regions, resolve_region
+from genesys_compliance.client import (
+    Credentials,
+    GenesysClient,
+    all_regions,
+    base_urls,
+    resolve_region,
+)
 from genesys_compliance.errors import CredentialsError
 
 SECRET = "a-secret-that-must-not-show"
@@ -112,3 +118,21 @@ def test_an_unknown_region_in_the_environment_is_a_credentials_error() -> None:
         CredentialsError, match="GENESYSCLOUD_REGION: unknown Genesys Cloud region 'x'"
     ):
         Credentials.from_env(env)
+
+
+def test_one_owner_decides_the_base_urls() -> None:
+    assert base_urls() == ("https://api.mypurecloud.com", "https://login.mypurecloud.com")
+    assert base_urls(resolve_region("eu-west-1")) == (
+        "https://api.mypurecloud.ie",
+        "https://login.mypurecloud.ie",
+    )
+    assert base_urls("usw2.pure.cloud", api_base_url="http://127.0.0.1:8089/") == (
+        "http://127.0.0.1:8089",
+        "http://127.0.0.1:8089",
+    )
+    assert base_urls(api_base_url="https://gw/api/", login_base_url="https://gw/login/") == (
+        "https://gw/api",
+        "https://gw/login",
+    )
+    client = GenesysClient(client_id="c", client_secret=SECRET, region="mypurecloud.jp")
+    assert (client.api_base_url, client.login_base_url) == base_urls("ap-northeast-1")

@@ -1,6 +1,8 @@
 from collections.abc import Callable
 
+import httpx
 import pytest
+import respx
 
 from genesys_compliance.client import GenesysClient, RetryPolicy, VirtualClock
 from genesys_compliance.client._retry import parse_retry_after
@@ -228,3 +230,63 @@ def test_http_date_retry_after_is_understood() -> None:
     assert parse_retry_after("12") == 12.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def _answer_first(router: respx.MockRouter, operation: str, *responses: httpx.Response) -> None:
+    """Make ``operation``'s first answers ``responses``, then let the org answer."""
+    route = router.routes[operation]
+    org_answer = route.side_effect
+    queue = list(responses)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if queue:
+            return queue.pop(0)
+        assert callable(org_answer)
+        return org_answer(request)
+
+    route.side_effect = answer
+
+
+def test_503_on_a_safe_request_waits_as_retry_after_says() -> None:
+    org = make_org()
+    client, router = make_client(org)
+    client.authenticate()
+    clock = org.clock
+    assert isinstance(clock, VirtualClock)
+    start = len(clock.sleeps)
+    _answer_first(router, "getQueue", httpx.Response(503, headers={"Retry-After": "9"}))
+    assert client.get_queue(TECH_SUPPORT)["id"] == TECH_SUPPORT
+    assert _sleeps_after(clock, start) == [9]
+    assert router.routes["getQueue"].call_count == 2
+
+
+def test_503_with_retry_after_on_a_write_is_still_not_resent() -> None:
+    org = make_org()
+    client, router = make_client(org)
+    _answer_first(router, "createRoutingRule", httpx.Response(503, headers={"Retry-After": "1"}))
+    with pytest.raises(ApiError) as info:
+        WRITES["createRoutingRule"](client)
+    assert info.value.status == 503
+    assert router.routes["createRoutingRule"].call_count == 1
+
+
+def test_a_token_429_waits_as_retry_after_says_through_the_limiter() -> None:
+    org = make_org()
+    client, router = make_client(org)
+    clock = org.clock
+    assert isinstance(clock, VirtualClock)
+    _answer_first(router, "postOAuthToken", httpx.Response(429, headers={"Retry-After": "7"}))
+    client.authenticate()
+    assert clock.sleeps == (7,)
+    assert router.routes["postOAuthToken"].call_count == 2
+    assert client.token_fetches == 1
+
+
+def test_a_token_429_beyond_the_cap_is_not_resent_early() -> None:
+    """One retry loop: the token request honours ``Retry-After`` as API calls do."""
+    org = make_org()
+    client, router = make_client(org, retry=RetryPolicy(max_retry_after=60))
+    _answer_first(router, "postOAuthToken", httpx.Response(429, headers={"Retry-After": "3600"}))
+    with pytest.raises(RateLimitedError):
+        client.authenticate()
+    assert router.routes["postOAuthToken"].call_count == 1

@@ -374,7 +374,7 @@ def test_past_libyamls_cap_the_pure_parser_takes_over_for_both_passes(tmp_path, 
 @pytest.mark.parametrize("limit", [1_050, 20_000])
 def test_a_policy_above_libyamls_cap_is_honoured_not_capped(limit):
     text = "a:\n  b: " + "[" * 1_100 + "]" * 1_100 + "\n"
-    docs, problem = _events.build_documents(text, limits=_events.Limits(max_depth=limit))
+    docs, problem = _events.build_documents(text, limits=_events.ParseLimits(max_depth=limit))
     if limit == 1_050:
         assert problem is not None
         assert (problem.line, problem.message) == (2, "nesting deeper than 1050 levels")
@@ -386,7 +386,7 @@ def test_a_policy_above_libyamls_cap_is_honoured_not_capped(limit):
 def test_the_line_pass_past_libyamls_cap_records_the_same_lines():
     text = "a: 1\nb:\n  c: " + "[" * 1_100 + "\n" + "]" * 1_100 + "\n  d: 2\n"
     docs, problem = _events.build_documents(
-        text, limits=_events.Limits(max_depth=2_000), record_lines=True
+        text, limits=_events.ParseLimits(max_depth=2_000), record_lines=True
     )
     assert problem is None
     assert [_events.line_at(docs[0].lines, p, 0) for p in ("/a", "/b", "/b/c", "/b/d")] == [

@@ -587,10 +587,11 @@ def test_line_index_of_a_deep_and_wide_file_stays_small(tmp_path):
 
 
 def test_only_a_plain_merge_key_merges():
-    from genesys_compliance.config._events import Limits, build_documents
+    from genesys_compliance.config._events import ParseLimits, build_documents
 
     docs, problem = build_documents(
-        'quoted: {"<<": {team: voice}}\nbase: &b {k: 1}\nplain: {<<: *b, j: 2}\n', limits=Limits()
+        'quoted: {"<<": {team: voice}}\nbase: &b {k: 1}\nplain: {<<: *b, j: 2}\n',
+        limits=ParseLimits(),
     )
     assert problem is None
     assert docs[0].data == {
@@ -614,9 +615,9 @@ def test_only_a_plain_merge_key_merges():
     ],
 )
 def test_keys_equal_as_yaml_nodes_are_duplicates_shown_as_written(first, second, message):
-    from genesys_compliance.config._events import Limits, build_documents
+    from genesys_compliance.config._events import ParseLimits, build_documents
 
-    _, problem = build_documents(f"{first}: a\n{second}: b\n", limits=Limits())
+    _, problem = build_documents(f"{first}: a\n{second}: b\n", limits=ParseLimits())
     assert problem is not None
     assert (problem.line, problem.message) == (2, message)
 
@@ -626,9 +627,9 @@ def test_keys_equal_as_yaml_nodes_are_duplicates_shown_as_written(first, second,
     [("1", "true"), ("0", "false"), ("1", "1.0"), ("true", "1.0"), ("0x1", "true")],
 )
 def test_keys_python_cannot_hold_apart_are_not_duplicates_nor_merged(first, second):
-    from genesys_compliance.config._events import Limits, build_documents
+    from genesys_compliance.config._events import ParseLimits, build_documents
 
-    docs, problem = build_documents(f"{first}: a\n{second}: b\n", limits=Limits())
+    docs, problem = build_documents(f"{first}: a\n{second}: b\n", limits=ParseLimits())
     assert docs == []
     assert problem is not None
     assert (problem.line, problem.message) == (

@@ -18,7 +18,7 @@ from genesys_compliance.client._redact import (
     redact_headers,
     redact_json,
 )
-from genesys_compliance.client._regions import Region, all_regions, resolve_region
+from genesys_compliance.client._regions import Region, all_regions, base_urls, resolve_region
 from genesys_compliance.client._retry import RetryPolicy
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "SystemClock",
     "VirtualClock",
     "all_regions",
+    "base_urls",
     "redact",
     "redact_headers",
     "redact_json",

@@ -17,13 +17,13 @@ from genesys_compliance.client._exchange import ExchangeLog, record_exchange
 from genesys_compliance.client._paging import JsonObject, Page
 from genesys_compliance.client._ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from genesys_compliance.client._redact import Secret, install_log_redaction, redact
-from genesys_compliance.client._regions import Region, resolve_region
+from genesys_compliance.client._regions import DEFAULT_REGION, Region, base_urls, resolve_region
 from genesys_compliance.client._retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from genesys_compliance.contract import Contract, Operation
 from genesys_compliance.errors import ApiError, AuthError, TransportError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
 __all__ = ["BaseClient", "logger"]
 
@@ -53,7 +53,12 @@ class BaseClient:
         transport: httpx transport; the seam tests use (``httpx.MockTransport``).
         timeout: Seconds for each send.
         retry: Attempts and backoff.
-        requests_per_minute: Client-side budget; the org's limit is 300.
+        requests_per_minute: The OAuth client's budget, token requests
+            included; Genesys Cloud allows 300.
+        processes: Processes sharing this OAuth client at the same time (the
+            workers of one ``pytest -n`` run); this client keeps to
+            ``requests_per_minute // processes``, so together they keep to
+            the budget.
         clock: Time source for token expiry, backoff and the rate limiter.
         rng: Randomness for backoff jitter (seed it for reproducible tests).
         exchange_log: Where redacted exchanges go; a bounded log by default.
@@ -65,7 +70,7 @@ class BaseClient:
         *,
         client_id: str,
         client_secret: str | Secret,
-        region: str | Region = "mypurecloud.com",
+        region: str | Region = DEFAULT_REGION,
         api_base_url: str | None = None,
         login_base_url: str | None = None,
         contract: Contract | None = None,
@@ -74,6 +79,7 @@ class BaseClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+        processes: int = 1,
         clock: Clock | None = None,
         rng: random.Random | None = None,
         exchange_log: ExchangeLog | None = None,
@@ -83,17 +89,15 @@ class BaseClient:
             raise ValueError("client_id is empty")
         self._client_id = client_id
         self._secret = client_secret if isinstance(client_secret, Secret) else Secret(client_secret)
-        resolved = region if isinstance(region, Region) else resolve_region(region)
-        self.region = resolved
-        self.api_base_url = (api_base_url or resolved.api_base_url).rstrip("/")
-        self.login_base_url = (login_base_url or api_base_url or resolved.login_base_url).rstrip(
-            "/"
+        self.region = region if isinstance(region, Region) else resolve_region(region)
+        self.api_base_url, self.login_base_url = base_urls(
+            self.region, api_base_url=api_base_url, login_base_url=login_base_url
         )
         self.contract = contract if contract is not None else Contract.load(endpoints)
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._rng = rng if rng is not None else random.Random()
         self._retry = retry if retry is not None else RetryPolicy()
-        self.rate_limiter = RateLimiter(requests_per_minute, clock=self._clock)
+        self.rate_limiter = RateLimiter(requests_per_minute, clock=self._clock, processes=processes)
         self.exchanges = exchange_log if exchange_log is not None else ExchangeLog()
         self._tokens = TokenManager(
             self._fetch_token, clock=self._clock, refresh_margin=refresh_margin
@@ -227,54 +231,107 @@ class BaseClient:
         json_body: Any,
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
-        attempt = 0
-        retries = 0
-        replayed_after_401 = False
-        while True:
-            attempt += 1
-            self.rate_limiter.acquire()
+        def bearer() -> tuple[httpx.Request, Secret]:
             token = self._tokens.current()
             request = self._http.build_request(
                 op.method, url, params=params, json=json_body, headers=headers
             )
             request.headers["Authorization"] = "Bearer " + token.reveal()
+            return request, token
+
+        response = self._deliver(op, bearer, resend=op.idempotent)
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return response
+
+    def _deliver(
+        self,
+        op: Operation,
+        build: Callable[[], tuple[httpx.Request, Secret | None]],
+        *,
+        resend: bool,
+        failure_prefix: str = "",
+    ) -> httpx.Response:
+        """Send until the answer is final; the one retry loop, for tokens and API calls alike.
+
+        Every send, token requests included, waits for the rate limiter. A 429
+        is retried for any request (the org did not process it); a 503 or
+        another retryable 5xx, and a transport failure, only when ``resend``
+        says sending twice is harmless, because a POST or PATCH whose outcome
+        is unknown must be re-read by the caller, not repeated. 429 and 503
+        wait as ``Retry-After`` says, and stop when it asks more than the
+        policy allows. A 401 to a bearer token refreshes it once and replays.
+
+        Args:
+            op: The contract operation, for logs and the exchange log.
+            build: Makes each attempt's request afresh, with the token (when
+                it carries one) whose 401 should refresh it.
+            resend: Whether the request may be sent again when its outcome is
+                unknown.
+            failure_prefix: Opens the message of a final transport failure.
+
+        Returns:
+            The last response, successful or not: the caller decides what an
+            error status means.
+
+        Raises:
+            TransportError: No response arrived, after the attempts allowed.
+        """
+        attempt = 0
+        retries = 0
+        replayed_after_401 = False
+        while True:
+            attempt += 1
+            request, token = build()
+            self.rate_limiter.acquire()
             response, failure = self._transmit(op, request, attempt)
             can_retry = retries + 1 < self._retry.max_attempts
             if failure is not None:
-                if op.idempotent and can_retry:
+                if resend and can_retry:
                     retries += 1
                     self._back_off(op, retries, f"{type(failure).__name__}")
                     continue
                 raise TransportError(
-                    redact(f"{type(failure).__name__}: {failure}"),
+                    redact(f"{failure_prefix}{type(failure).__name__}: {failure}"),
                     method=op.method,
                     url=redact(str(request.url)),
                 ) from None  # httpcore frames in the chain print raw headers
             assert response is not None
             self.rate_limiter.observe(response.headers)
             status = response.status_code
-            if status == 401 and not replayed_after_401:
+            if status == 401 and token is not None and not replayed_after_401:
                 # The org rejected the token unprocessed: one fresh token, one replay.
                 replayed_after_401 = True
                 self._tokens.invalidate(token)
                 logger.info("%s %s: 401, refreshing the token once", op.method, op.path)
                 continue
-            if status == 429 and can_retry:
-                wait = parse_retry_after(response.headers.get("retry-after"))
-                wait = self._retry.backoff(retries + 1, self._rng) if wait is None else wait
-                if wait <= self._retry.max_retry_after:
-                    retries += 1
-                    logger.warning(
-                        "%s %s: 429, waiting %.1f s (retry %d)", op.method, op.path, wait, retries
-                    )
-                    self.rate_limiter.block_for(wait)
-                    continue
-            if status in RETRYABLE_STATUSES and op.idempotent and can_retry:
+            if not can_retry:
+                return response
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if status == 429 or (status == 503 and resend and retry_after is not None):
+                # Unprocessed (429) or told how long (503): every thread of this client waits.
+                wait = (
+                    self._retry.backoff(retries + 1, self._rng)
+                    if retry_after is None
+                    else retry_after
+                )
+                if wait > self._retry.max_retry_after:
+                    return response
+                retries += 1
+                logger.warning(
+                    "%s %s: %d, waiting %.1f s (retry %d)",
+                    op.method,
+                    op.path,
+                    status,
+                    wait,
+                    retries,
+                )
+                self.rate_limiter.block_for(wait)
+                continue
+            if status in RETRYABLE_STATUSES and resend:
                 retries += 1
                 self._back_off(op, retries, str(status))
                 continue
-            if status >= 400:
-                raise error_from_response(response)
             return response
 
     def _back_off(self, op: Operation, retry: int, reason: str) -> None:
@@ -315,47 +372,29 @@ class BaseClient:
     def _fetch_token(self) -> IssuedToken:
         op = self.contract.operation(_TOKEN_OPERATION)
         url = self.login_base_url + op.path
-        retries = 0
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def basic() -> tuple[httpx.Request, None]:
             request = self._http.build_request(
                 "POST", url, data={"grant_type": "client_credentials"}
             )
             request.headers["Authorization"] = _basic(self._client_id, self._secret)
-            response, failure = self._transmit(op, request, attempt)
-            # Asking for a token twice is harmless, so every failure may be retried.
-            if retries + 1 < self._retry.max_attempts and (
-                failure is not None
-                or (response is not None and response.status_code in {429, *RETRYABLE_STATUSES})
-            ):
-                retries += 1
-                wait = parse_retry_after(response.headers.get("retry-after")) if response else None
-                if wait is None or wait > self._retry.max_retry_after:
-                    wait = self._retry.backoff(retries, self._rng)
-                logger.warning("token request failed, retry %d in %.2f s", retries, wait)
-                self._clock.sleep(wait)
-                continue
-            if failure is not None:
-                raise TransportError(
-                    redact(f"token request failed: {type(failure).__name__}: {failure}"),
+            return request, None
+
+        # Asking for a token twice is harmless, so every failure may be resent.
+        response = self._deliver(op, basic, resend=True, failure_prefix="token request failed: ")
+        if response.status_code != 200:
+            error = error_from_response(response)
+            if isinstance(error, AuthError) or response.status_code in (400, 401, 403):
+                raise AuthError(
+                    f"the token endpoint refused client {self._client_id!r}: {error.message}",
+                    status=error.status,
+                    code=error.code,
+                    correlation_id=error.correlation_id,
                     method="POST",
                     url=url,
-                ) from None  # httpcore frames in the chain print raw headers
-            assert response is not None
-            if response.status_code != 200:
-                error = error_from_response(response)
-                if isinstance(error, AuthError) or response.status_code in (400, 401, 403):
-                    raise AuthError(
-                        f"the token endpoint refused client {self._client_id!r}: {error.message}",
-                        status=error.status,
-                        code=error.code,
-                        correlation_id=error.correlation_id,
-                        method="POST",
-                        url=url,
-                    )
-                raise error
-            return _issued(response)
+                )
+            raise error
+        return _issued(response)
 
 
 def _basic(client_id: str, secret: Secret) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from genesys_compliance.client._api import GenesysClient
 from genesys_compliance.client._redact import Secret
-from genesys_compliance.client._regions import Region, resolve_region
+from genesys_compliance.client._regions import DEFAULT_REGION, Region, resolve_region
 from genesys_compliance.errors import CredentialsError
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Credentials:
                 + f" (or {ENV_API_BASE_URL} for a private endpoint)"
             )
         try:
-            region = resolve_region(region_text or "mypurecloud.com")
+            region = resolve_region(region_text or DEFAULT_REGION)
         except ValueError as exc:
             raise CredentialsError(f"{ENV_REGION}: {exc}") from None
         return cls(client_id, Secret(secret), region, api_base_url, login_base_url)

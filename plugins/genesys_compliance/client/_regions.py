@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["REGIONS", "Region", "all_regions", "resolve_region"]
+__all__ = ["DEFAULT_REGION", "REGIONS", "Region", "all_regions", "base_urls", "resolve_region"]
+
+# The region Genesys tooling assumes when none is named.
+DEFAULT_REGION = "mypurecloud.com"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +85,29 @@ def resolve_region(value: str) -> Region:
         known = ", ".join(f"{r.name} ({r.domain})" for r in REGIONS)
         raise ValueError(f"unknown Genesys Cloud region {value!r}; known regions: {known}")
     return found
+
+
+def base_urls(
+    region: str | Region = DEFAULT_REGION,
+    *,
+    api_base_url: str | None = None,
+    login_base_url: str | None = None,
+) -> tuple[str, str]:
+    """The API and login base URLs of a region, after any explicit overrides.
+
+    This is the one place that decides where requests go, so the client and
+    the simulated org's router can never disagree about a host. An explicit
+    API URL also serves tokens unless a login URL is given too, because one
+    local server (the simulated org over HTTP, a private gateway) answers
+    both.
+
+    Returns:
+        ``(api, login)``, each without a trailing slash.
+
+    Raises:
+        ValueError: ``region`` is a string naming no public region.
+    """
+    found = region if isinstance(region, Region) else resolve_region(region)
+    api = (api_base_url or found.api_base_url).rstrip("/")
+    login = (login_base_url or api_base_url or found.login_base_url).rstrip("/")
+    return api, login

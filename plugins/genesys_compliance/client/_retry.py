@@ -23,16 +23,18 @@ class RetryPolicy:
     Which requests are retried is not configurable, because getting it wrong
     writes twice: a 429 is retried for every method (the org rejected the
     request unprocessed), a 5xx or a transport failure only for idempotent
-    operations (GET, PUT, DELETE and the read-only query POSTs). A POST or
-    PATCH whose response was lost is never sent again; the caller re-reads
-    and decides.
+    operations (GET, PUT, DELETE, the read-only query POSTs and the token
+    request). A POST or PATCH whose response was lost is never sent again;
+    the caller re-reads and decides. 429 and 503 wait as ``Retry-After``
+    says, other 5xx and transport failures back off.
 
     Attributes:
         max_attempts: Sends per call, the first included.
         backoff_base: First backoff ceiling in seconds; doubles per retry.
         backoff_cap: Largest backoff ceiling in seconds.
-        max_retry_after: A 429 asking for a longer wait is not waited for;
-            the caller gets :class:`~genesys_compliance.errors.RateLimitedError`.
+        max_retry_after: A 429 or 503 asking for a longer wait is not waited
+            for; the caller gets the error (for a 429,
+            :class:`~genesys_compliance.errors.RateLimitedError`).
     """
 
     max_attempts: int = 4

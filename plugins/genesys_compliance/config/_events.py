@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from genesys_compliance.config._pointer import key_text
+from genesys_compliance.config._pointer import key_text, pointer_tokens
 
 try:  # libyaml is an order of magnitude faster; the pure parser is the same contract.
     from yaml import CSafeLoader as _Loader
@@ -67,9 +67,15 @@ class ParseProblem(Exception):  # noqa: N818 - internal control flow, never esca
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
-    """Bounds that keep a hostile file from exhausting the run."""
+class ParseLimits:
+    """The ``config/parse`` bounds that keep a hostile file from exhausting the run.
 
+    One record for the reader and the builder alike: ``max_bytes`` bounds what
+    is read from a file, ``max_depth`` and ``max_alias_nodes`` what is built
+    from the text. The defaults are the SPEC's; a policy overrides them.
+    """
+
+    max_bytes: int = 5 * 1024 * 1024
     max_depth: int = 200
     max_alias_nodes: int = 10_000
 
@@ -94,10 +100,9 @@ def line_at(lines: int | LineTree | None, ptr: str, default: int) -> int:
         return default
     found = lines if isinstance(lines, int) else lines.line
     node: int | LineTree | None = lines
-    for token in ptr.split("/")[1:]:
+    for key in pointer_tokens(ptr):
         if not isinstance(node, LineTree):
             break
-        key = token.replace("~1", "/").replace("~0", "~")
         if isinstance(node.children, dict):
             node = node.children.get(key)
         elif key.isascii() and key.isdigit() and int(key) < len(node.children):
@@ -218,7 +223,7 @@ def _check_tag(tag: str | None, allowed: frozenset[str], line: int) -> None:
 class _Builder:
     """Turns one event stream into documents; one instance per parse."""
 
-    def __init__(self, limits: Limits, json_mode: bool, record_lines: bool) -> None:
+    def __init__(self, limits: ParseLimits, json_mode: bool, record_lines: bool) -> None:
         self.limits = limits
         self.json_mode = json_mode
         self.record = record_lines
@@ -461,7 +466,7 @@ def _consume(builder: _Builder, text: str, loader: Any) -> ParseProblem | None:
 
 
 def build_documents(
-    text: str, *, limits: Limits, json_mode: bool = False, record_lines: bool = False
+    text: str, *, limits: ParseLimits, json_mode: bool = False, record_lines: bool = False
 ) -> tuple[list[BuiltDocument], ParseProblem | None]:
     """Parse ``text`` into documents; stop at the first problem and say where.
 

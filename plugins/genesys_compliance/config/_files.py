@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesys_compliance.config._events import Limits, LineTree, build_documents, line_at
+from genesys_compliance.config._events import LineTree, ParseLimits, build_documents, line_at
 
 SUFFIXES = (".yaml", ".yml", ".json")  # the configuration files a folder is searched for
 _MIB = 1024 * 1024
@@ -40,15 +40,6 @@ _SPECIAL_FILES = (
     (stat.S_ISSOCK, "a socket"),
     (stat.S_ISDIR, "a directory"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ParseLimits:
-    """The ``config/parse`` bounds; SPEC defaults, overridable by policy."""
-
-    max_bytes: int = 5 * _MIB
-    max_depth: int = 200
-    max_alias_nodes: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +94,9 @@ class SourceFile:
         if isinstance(text, FileProblem):
             return []
         docs, _ = build_documents(
-            text, limits=_limits(self.limits), json_mode=self.is_json, record_lines=True
+            text, limits=self.limits, json_mode=self.is_json, record_lines=True
         )
         return [doc.lines for doc in docs if doc.data is not None]
-
-
-def _limits(limits: ParseLimits) -> Limits:
-    return Limits(max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes)
 
 
 def _read_text(path: Path, limits: ParseLimits) -> str | FileProblem:
@@ -208,7 +195,7 @@ def read_file(path: Path, relpath: str, label: str, limits: ParseLimits) -> Sour
     if isinstance(text, FileProblem):
         source.problem = text
         return source
-    built, parse_problem = build_documents(text, limits=_limits(limits), json_mode=source.is_json)
+    built, parse_problem = build_documents(text, limits=limits, json_mode=source.is_json)
     if parse_problem is not None:
         source.problem = FileProblem(parse_problem.line, parse_problem.message)
         if source.is_json and parse_problem.message.startswith("YAML"):

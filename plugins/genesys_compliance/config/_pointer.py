@@ -1,4 +1,9 @@
-"""JSON pointers (RFC 6901): how findings name the element they are about."""
+"""JSON pointers (RFC 6901): how findings name the element they are about.
+
+The one place that escapes and unescapes reference tokens: every layer that
+writes or walks a pointer calls these, so ``~`` and ``/`` in keys are read the
+way they were written wherever a pointer travels.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,24 @@ from __future__ import annotations
 def escape(token: str) -> str:
     """Escape one reference token so ``/`` and ``~`` in keys stay unambiguous."""
     return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    """Read one escaped reference token back as the key it names.
+
+    ``~1`` is replaced before ``~0``, as RFC 6901 orders it, so ``~01`` reads
+    ``~1`` and not ``/``.
+    """
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def pointer_tokens(ptr: str) -> list[str]:
+    """Split a pointer into its unescaped reference tokens (none for ``""``, the whole document).
+
+    Walking code indexes data with these, so a key holding ``/`` is one step,
+    not two.
+    """
+    return [unescape(raw) for raw in ptr.split("/")[1:]]
 
 
 def key_text(key: object) -> str:
@@ -35,8 +58,7 @@ def pointer(*parts: object) -> str:
 def dotted(ptr: str) -> str:
     """Render a pointer for people: ``/spec/widgets/0/id`` becomes ``spec.widgets[0].id``."""
     out: list[str] = []
-    for raw in ptr.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in pointer_tokens(ptr):
         if token.isdigit() and out:
             out[-1] += f"[{token}]"
         else:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
+from genesys_compliance.config import pointer_tokens
 from genesys_compliance.contract._problems import json_pointer
 
 __all__ = [
@@ -149,8 +150,8 @@ def resolve(document: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, 
         seen.add(ref)
         pointer = ref[1:]
         node = document
-        for part in pointer[1:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
+        for key in pointer_tokens(pointer):
+            node = node[key]
     return node, pointer
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from genesys_compliance.config import escape
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -42,6 +44,9 @@ class Problem:
 
 
 def json_pointer(parts: Iterable[object]) -> str:
-    """Render path parts as an RFC 6901 pointer ('' for the whole document)."""
-    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-    return "".join("/" + p for p in escaped)
+    """Render path parts as an RFC 6901 pointer ('' for the whole document).
+
+    Parts are written with ``str()``; :attr:`Problem.path` keeps the values
+    for whoever renders them the way a file writes them.
+    """
+    return "".join("/" + escape(str(part)) for part in parts)

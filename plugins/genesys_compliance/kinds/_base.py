@@ -13,7 +13,11 @@ from genesys_compliance.config import Document
 from genesys_compliance.rules import Rule, Violation
 
 API_VERSION = "genesys-compliance/v1"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")
+# metadata.name: lowercase letters, digits and dashes, 1..63 characters, no leading dash.
+# Defined once: the engine judges names by NAME_PATTERN, the strategies draw from it,
+# and rule texts quote NAME_SYNTAX, so what is checked and what is said cannot drift.
+NAME_SYNTAX = "[a-z0-9][a-z0-9-]{0,62}"
+NAME_PATTERN = re.compile(rf"^{NAME_SYNTAX}\Z")  # \Z, not $: "agent\n" is not a name
 
 # A field whose type a rule owns (layout/position, flow/max-wait, ...): the model
 # accepts anything so the rule can report it precisely, once, under its own id.

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from genesys_compliance.config import pointer
+from genesys_compliance.config import ParseLimits, pointer
+from genesys_compliance.kinds._base import NAME_SYNTAX
 from genesys_compliance.rules import Rule, Stage, Violation
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -52,10 +53,12 @@ def _engine(
     )
 
 
+_LIMITS = ParseLimits()  # the defaults the summary quotes; a policy may set others
 PARSE = _engine(
     "config/parse",
     "not valid YAML/JSON: syntax, encoding (UTF-8 only), duplicate keys, alias expansion beyond "
-    "10,000 nodes, nesting deeper than 200 levels, files over 5 MiB (policy: max-alias-nodes, "
+    f"{_LIMITS.max_alias_nodes:,} nodes, nesting deeper than {_LIMITS.max_depth} levels, files "
+    f"over {_LIMITS.max_bytes // (1024 * 1024)} MiB (policy: max-alias-nodes, "
     "max-nesting-depth, max-file-bytes)",
     "Files are parsed as plain data only: tags that would construct objects are refused, and "
     "the limits keep a hostile file from exhausting the run. The finding points at the line "
@@ -64,7 +67,7 @@ PARSE = _engine(
 ENVELOPE = _engine(
     "config/envelope",
     "apiVersion, kind, metadata and spec are present and right; the kind is known; "
-    "metadata.name matches [a-z0-9][a-z0-9-]{0,62}",
+    f"metadata.name matches {NAME_SYNTAX}",
     "The envelope says what a document is and names its test; without it nothing else can be "
     "checked.",
     "apiVersion: genesys-compliance/v1\nkind: DesktopLayout\nmetadata: {name: agent-default}\n"

@@ -1,6 +1,13 @@
-"""The org-stage checks: references that must exist, capacity that must be there.
+"""The org stage: every org-stage rule of the registry, and the API contract check.
 
-Both checks here (the org's and the API contract's) look again at values the
+Org-stage rules, built-in or custom, run through one loop (:func:`org_findings`)
+with one signature, ``check(config, ctx)``, where ``ctx`` is an
+:class:`OrgRuleContext`: the run's policy and date plus ``org``, the cached
+:class:`OrgView`. The catalogue declares the two built-ins (``org/reference``,
+``strategy/capacity``) in :mod:`genesys_compliance.kinds`, a layer that cannot
+see the org; their checks are attached here, by id.
+
+Both stages here (the org's and the API contract's) look again at values the
 engine's rules already judged. SPEC section 3 wants one finding per violation,
 so each drops what the engine already reported for the same element; see
 :func:`covers` for the relation.
@@ -9,20 +16,32 @@ so each drops what the engine already reported for the same element; see
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from genesys_compliance.config import dotted, pointer
 from genesys_compliance.contract import Contract
 from genesys_compliance.engine import Entry
+from genesys_compliance.errors import ApiError
 from genesys_compliance.orgrules._view import OrgView
-from genesys_compliance.rules import Finding, Registry, RuleContext, Violation
+from genesys_compliance.rules import Check, Finding, Registry, Rule, RuleContext, Violation
 
 
-def _references(entry: Entry, view: OrgView) -> Iterator[Violation]:
-    config = entry.config
-    if config is None:
-        return
-    kind, meta, spec = entry.kind.name, config.metadata, config.spec
+@dataclass(frozen=True, slots=True)
+class OrgRuleContext(RuleContext):
+    """What an org-stage rule reads: the policy, today's date and the org.
+
+    ``org`` is read-only and cached: a rule asks it freely, and thousands of
+    configurations still cost a handful of paged requests.
+    """
+
+    org: OrgView = field(kw_only=True)
+
+
+def _references(config: Any, ctx: OrgRuleContext) -> Iterator[Violation]:
+    """``org/reference``: every queue, flow, template and user named exists in the org."""
+    view, kind, meta, spec = ctx.org, config.kind, config.metadata, config.spec
     if kind == "DesktopLayout" and meta.userId is not None and not view.user_exists(meta.userId):
         yield Violation(
             pointer("metadata", "userId"), f"user {meta.userId[:60]!r} does not exist in the org"
@@ -44,13 +63,12 @@ def _references(entry: Entry, view: OrgView) -> Iterator[Violation]:
                 )
 
 
-def _capacity(entry: Entry, view: OrgView, ctx: RuleContext) -> Iterator[Violation]:
-    config = entry.config
-    if config is None or entry.kind.name != "RoutingStrategy":
-        return
+def _capacity(config: Any, ctx: OrgRuleContext) -> Iterator[Violation]:
+    """``strategy/capacity``: the org has the licences and the available agents required."""
+    view = ctx.org
     required = config.metadata.requiredAgents
     if required is None or config.metadata.queueId not in view.queue_ids:
-        return
+        return  # nothing asked, or org/reference already says the queue is missing
     at = pointer("metadata", "requiredAgents")
     if view.licences < required:
         yield Violation(
@@ -66,6 +84,13 @@ def _capacity(entry: Entry, view: OrgView, ctx: RuleContext) -> Iterator[Violati
             f"{available} agents are available on the queue; "
             f"{ctx.policy.min_available_ratio:.0%} of {required} is {needed}",
         )
+
+
+# The catalogue's own org-stage rules, declared without a check in kinds/common.py.
+BUILTIN_ORG_CHECKS: Mapping[str, Check] = {
+    "org/reference": _references,
+    "strategy/capacity": _capacity,
+}
 
 
 def covers(covering: str, at: str) -> bool:
@@ -113,25 +138,52 @@ def org_findings(
 ) -> list[Finding]:
     """The org-stage findings of one configuration, located, waivers applied, sorted.
 
+    Runs every rule of ``registry`` with stage ``org`` that applies to the
+    configuration's kind, built-in and custom alike, in registry order. A rule
+    that raises becomes a finding of that rule, as in the engine; the org
+    failing a request (:class:`~genesys_compliance.errors.ApiError`) is not the
+    rule's fault and propagates, so the test errors rather than reporting a
+    finding no rule made.
+
     Args:
-        entry: The configuration.
-        view: The org, read through its cached view.
+        entry: The configuration; one whose schema failed has no org findings
+            (its engine findings say why), as it has no document-rule findings.
+        view: The org, read through its cached view; rules see it as ``ctx.org``.
         registry: The run's rules.
-        ctx: The run's policy.
+        ctx: The run's policy and date.
         covered: The engine's findings for ``entry`` (``Run.check(entry)``); an org
             finding about an element one of them reports (a flowId that is no
             UUID is also no flow of the org) is left out, so the violation is
             reported once.
     """
+    config = entry.config
+    if config is None:
+        return []
+    context = OrgRuleContext(policy=ctx.policy, today=ctx.today, org=view)
     found: list[Finding] = []
-    checks: list[tuple[str, Iterator[Violation]]] = [
-        ("org/reference", _references(entry, view)),
-        ("strategy/capacity", _capacity(entry, view, ctx)),
-    ]
-    for rule_id, violations in checks:
-        rule = registry.get(rule_id)
-        found.extend(entry.located(rule, violation) for violation in violations)
+    for rule, check in _org_rules(registry, entry.kind.name):
+        found.extend(entry.located(rule, v) for v in _violations(check, config, context))
     return _uncovered(found, covered, registry)
+
+
+def _org_rules(registry: Registry, kind: str) -> Iterator[tuple[Rule, Check]]:
+    """The org-stage rules for ``kind``, each with the check it runs."""
+    for rule in registry:
+        if rule.stage == "org" and rule.kind in (None, kind):
+            check = rule.check or BUILTIN_ORG_CHECKS.get(rule.id)
+            if check is not None:
+                yield rule, check
+
+
+def _violations(check: Check, config: Any, ctx: OrgRuleContext) -> list[Violation]:
+    """What ``check`` reports; a rule that raises is a finding of that rule, not a crash."""
+    try:
+        return list(check(config, ctx))
+    except ApiError:
+        raise
+    except Exception as error:
+        message = f"the rule itself failed: {type(error).__name__}: {str(error)[:200]}"
+        return [Violation("", message)]
 
 
 def contract_findings(

@@ -3,20 +3,38 @@
 A project sets them in ``[tool.genesys-compliance]`` of its ``pyproject.toml``
 with the kebab-case names below. A misspelt key is an error rather than a
 silently ignored setting: a policy that does not apply is worse than none.
+
+The same table says where a project's configurations and custom rules are
+(``config-dirs``, ``rules``), so the pytest plugin and the command line find
+the same ones; :mod:`genesys_compliance.rules._project` reads those two.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from genesys_compliance.config import ParseLimits
 from genesys_compliance.errors import PolicyError
 
-_MIB = 1024 * 1024
+# The loader's defaults are the SPEC's; the policy starts from them rather than restating them.
+_LIMITS = ParseLimits()
+# ``package.module`` or ``package.module:function``
+_RULES_REFERENCE = re.compile(
+    r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?\Z"
+)
 
 
 def _kebab(name: str) -> str:
@@ -31,9 +49,9 @@ class Policy(BaseModel):
     )
 
     # config/parse
-    max_file_bytes: int = Field(5 * _MIB, gt=0)
-    max_nesting_depth: int = Field(200, ge=2)
-    max_alias_nodes: int = Field(10_000, ge=0)
+    max_file_bytes: int = Field(_LIMITS.max_bytes, gt=0)
+    max_nesting_depth: int = Field(_LIMITS.max_depth, ge=2)
+    max_alias_nodes: int = Field(_LIMITS.max_alias_nodes, ge=0)
     # layout/*
     max_grid_columns: int = Field(24, ge=1)
     max_grid_rows: int = Field(16, ge=1)
@@ -64,6 +82,28 @@ class Policy(BaseModel):
     )
     # contract: endpoint path overrides per kind, e.g. {DesktopLayout = "/api/v2/..."}
     endpoints: dict[str, str] = Field(default_factory=dict)
+    # where the project is: folders of configurations, relative to the pyproject.toml
+    config_dirs: tuple[str, ...] = ()
+    # custom rules: modules with gc_register_rules(registry), or "module:function"
+    rules: tuple[str, ...] = ()
+
+    @field_validator("config_dirs")
+    @classmethod
+    def _some_folder(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not folder.strip() for folder in value):
+            raise ValueError("a folder name is empty")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _importable(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for reference in value:
+            if not _RULES_REFERENCE.match(reference):
+                raise ValueError(
+                    f"{reference!r} is not a module ('acme.rules') or a function "
+                    "('acme.rules:register')"
+                )
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -74,6 +114,10 @@ class Policy(BaseModel):
                 for name in (key, key.replace("-", "_")):
                     if isinstance(data.get(name), list):
                         data = {**data, name: frozenset(data[name])}
+            for key in ("config-dirs", "rules"):
+                for name in (key, key.replace("-", "_")):
+                    if isinstance(data.get(name), list):
+                        data = {**data, name: tuple(data[name])}
         return data
 
     @property
@@ -96,10 +140,19 @@ def policy_from_mapping(table: dict[str, Any], *, source: str = "policy") -> Pol
         return Policy.model_validate(table)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(table)'}: {e['msg']}"
+            f"{'.'.join(str(p) for p in e['loc']) or '(table)'}: {e['msg']}{_did_you_mean(e)}"
             for e in error.errors(include_url=False)
         )
         raise PolicyError(f"{source} [tool.genesys-compliance]: {problems}") from None
+
+
+def _did_you_mean(error: Any) -> str:
+    """For an unknown key, the known key it most resembles: a typo fixed in one line."""
+    if error["type"] != "extra_forbidden" or len(error["loc"]) != 1:
+        return ""
+    known = [field.alias or name for name, field in Policy.model_fields.items()]
+    close = difflib.get_close_matches(str(error["loc"][0]), known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def load_policy(pyproject: Path) -> Policy:

@@ -13,12 +13,17 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from genesys_compliance.errors import DuplicateRuleError, PolicyError
 from genesys_compliance.rules._finding import Severity, Violation
 
 Stage = Literal["file", "document", "run", "org"]
+# Stages whose checks are called: per configuration, and per configuration with the org.
+# ``file`` and ``run`` findings are computed by the engine itself (parsing, envelope,
+# duplicates across files); a check declared there would never be called.
+CHECKED_STAGES: tuple[Stage, ...] = ("document", "org")
+_STAGES: tuple[Stage, ...] = get_args(Stage)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)+\Z")
 
 Check = Callable[..., Iterable[Violation]]
@@ -28,10 +33,18 @@ Check = Callable[..., Iterable[Violation]]
 class Rule:
     """A catalogue entry and the check that enforces it.
 
-    ``kind`` limits a document rule to one configuration kind (``None``: any).
-    ``stage`` says what the check sees: one document, the whole run (cross-file
-    rules), or the org. Stages ``file`` and ``org`` are reported by the engine
-    and the org checks, not called per document.
+    ``kind`` limits a rule to one configuration kind (``None``: any).
+    ``stage`` says when the check runs and what it sees:
+
+    * ``document``: ``check(config, ctx)`` once per configuration, in every
+      suite and on the command line; ``ctx`` is a
+      :class:`~genesys_compliance.rules.RuleContext` (``policy``, ``today``).
+    * ``org``: ``check(config, ctx)`` once per configuration in the org stage
+      (the contract suite's org test); ``ctx`` is an
+      :class:`~genesys_compliance.orgrules.OrgRuleContext`, which adds ``org``,
+      the read-only, cached :class:`~genesys_compliance.orgrules.OrgView`.
+    * ``file`` and ``run``: reported by the engine itself (parsing and envelope,
+      duplicates across files); such rules carry no check.
     """
 
     id: str
@@ -68,6 +81,18 @@ def rule(
             \"\"\"Agents lose wrap-up notes without one.\"\"\"
             if not any(w.widget_type == "notes-widget" for w in layout.spec.widgets):
                 yield Violation("/spec/widgets", "no notes-widget in the layout")
+
+    A rule that needs the org declares ``stage="org"``; its context carries the
+    org's cached view as ``ctx.org``::
+
+        @rule("acme/queue-staffed", severity="error", kind="RoutingStrategy", stage="org",
+              summary="the strategy's queue has agents available")
+        def queue_staffed(strategy, ctx):
+            \"\"\"An unstaffed queue routes into silence.\"\"\"
+            if not ctx.org.available_agents(strategy.metadata.queueId):
+                yield Violation("/metadata/queueId", "no agent is available on the queue")
+
+    The stage is checked when the rule is registered (:meth:`Registry.register`).
     """
     if not _ID.match(id):
         raise PolicyError(f"rule id {id!r} must look like 'family/what-it-checks'")
@@ -98,9 +123,24 @@ class Registry:
             self.register(item)
 
     def register(self, item: Rule) -> Rule:
-        """Add ``item``; return it so the call can sit under a decorator."""
+        """Add ``item``; return it so the call can sit under a decorator.
+
+        A check is refused where it would never be called: a stage outside
+        :data:`CHECKED_STAGES` (or no stage at all) would register a rule that
+        silently checks nothing, which reads as compliance.
+        """
         if not isinstance(item, Rule):
             raise PolicyError(f"only rules made with @rule can be registered, not {item!r}")
+        allowed = " or ".join(repr(s) for s in CHECKED_STAGES)
+        if item.stage not in _STAGES:
+            raise PolicyError(
+                f"rule {item.id}: unknown stage {item.stage!r}; a rule's stage is {allowed}"
+            )
+        if item.check is not None and item.stage not in CHECKED_STAGES:
+            raise PolicyError(
+                f"rule {item.id}: stage {item.stage!r} is reported by the engine itself and "
+                f"never calls a check; a rule's stage is {allowed}"
+            )
         if item.id in self._rules:
             raise DuplicateRuleError(f"rule id {item.id!r} is already registered")
         self._rules[item.id] = item

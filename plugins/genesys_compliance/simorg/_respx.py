@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import respx
 
-from genesys_compliance.client import resolve_region
+from genesys_compliance.client import base_urls
 
 if TYPE_CHECKING:
     import httpx
@@ -43,9 +43,7 @@ def simorg_router(
 
     or as a context manager that patches httpx for the block.
     """
-    found = resolve_region(region)
-    api = (api_base_url or found.api_base_url).rstrip("/")
-    login = (login_base_url or api_base_url or found.login_base_url).rstrip("/")
+    api, login = base_urls(region, api_base_url=api_base_url, login_base_url=login_base_url)
     router = respx.MockRouter(assert_all_called=assert_all_called, assert_all_mocked=True)
 
     def answer(request: httpx.Request) -> httpx.Response:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 from hypothesis import strategies as st
 
-from genesys_compliance.kinds import API_VERSION, builtin_registry, find_secrets
+from genesys_compliance.kinds import API_VERSION, NAME_PATTERN, builtin_registry, find_secrets
 from genesys_compliance.rules import Policy
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ _WORDS = (
     "spanish",
     "callback",
 )
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 def active(policy: Policy | None) -> Policy:
@@ -62,7 +61,7 @@ def ordered(items: Iterable[str]) -> list[str]:
 def names() -> st.SearchStrategy[str]:
     """``metadata.name`` values; shrink to ``agent``."""
     readable = st.builds("-".join, st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3))
-    return st.one_of(readable, st.from_regex(_NAME, fullmatch=True))
+    return st.one_of(readable, st.from_regex(NAME_PATTERN, fullmatch=True))
 
 
 @cache
@@ -250,11 +249,6 @@ def to_yaml(*documents: Doc) -> str:
         allow_unicode=True,
         default_flow_style=False,
     )
-
-
-def pointer_tokens(ptr: str) -> list[str]:
-    """The reference tokens of an RFC 6901 pointer, unescaped."""
-    return [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]]
 
 
 def fresh(base: str, taken: Sequence[str] | set[str]) -> str:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
 from genesys_compliance.config import pointer
-from genesys_compliance.kinds import KINDS, builtin_registry
+from genesys_compliance.kinds import KINDS, NAME_PATTERN, builtin_registry
 from genesys_compliance.strategies._change import Change, Mutator, pick, unallowed, variant
 from genesys_compliance.strategies._common import FAR_FUTURE, LONG_AGO, Doc, names, uuids
 
 if TYPE_CHECKING:
     from genesys_compliance.rules import Policy
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
 # A quoted "<<" is still read as a YAML merge key by the loader; keep clear of it.
 _MERGE = "<<"
@@ -55,7 +53,7 @@ def _envelope(doc: Doc, data: st.DataObject, policy: Policy) -> Change | None:
             st.one_of(
                 st.sampled_from(("Agent-Default", "agent_default", "-agent", "agent\n", "a" * 64)),
                 st.text(),
-            ).filter(lambda text: not _NAME.fullmatch(text)),
+            ).filter(lambda text: not NAME_PATTERN.match(text)),
             label="name",
         )
         return Change(pointer("metadata", "name"), "metadata.name made invalid")
