@@ -20,8 +20,7 @@ import yaml
 from hypothesis import note, settings
 
 from genesys_compliance import Finding, Policy, RuleContext, load_run
-from genesys_compliance.strategies import Mutation, to_yaml
-from genesys_compliance.strategies._profiles import suite_settings
+from genesys_compliance.strategies import Mutation, suite_settings, to_yaml
 
 SEED: str | None = None
 """``--hypothesis-seed`` of this run, when one was given (set by ``conftest.py``)."""

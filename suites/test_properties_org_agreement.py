@@ -25,12 +25,12 @@ from _properties import check
 from genesys_compliance import Policy
 from genesys_compliance.connect import OrgConnection, connect_live, connect_mock
 from genesys_compliance.errors import ApiError, CredentialsError
-from genesys_compliance.strategies import configurations, mutate
+from genesys_compliance.strategies import configurations, mutate, suite_settings
 
-# Each example is a round trip to the org: half the active profile's budget (the
-# profile is loaded before collection, so settings.default is the one chosen).
+# Each example is a round trip to the org: half the suites' budget for the active
+# profile (the profile is loaded before collection, so suite_settings sees it).
 AGREEMENT = settings(
-    max_examples=max(10, settings.default.max_examples // 2),
+    max_examples=max(10, suite_settings().max_examples // 2),
     deadline=None,  # as every property of the suites (_properties.no_deadline): no deadline
     suppress_health_check=[HealthCheck.too_slow],  # the org round trip, not generation
 )

@@ -324,9 +324,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
         register_profiles(config.rootpath / "reports" / "hypothesis")
     state = GcState(config)
-    if _in_use(config):
+    in_use = _in_use(config)
+    if in_use:
         state.load_rules()
-    if config.getoption("gc_config_dirs") or config.getini("gc_config_dirs"):
+    named = config.getoption("gc_config_dirs") or config.getini("gc_config_dirs")
+    if named or (in_use and state.policy.config_dirs):
         # Folders named on purpose are checked now: raised later, during collection, the
         # usage error would surface as a collection error with a traceback in every suite.
         problem = state.directory_problem()

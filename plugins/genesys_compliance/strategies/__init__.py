@@ -23,8 +23,10 @@ configuration, one rule, choices drawn from ``st.data()``),
 :func:`mutable_rules` (which rules can be broken alone, and why the others
 cannot).
 
-:func:`register_profiles` registers the ``dev``, ``ci`` and ``nightly``
-settings profiles without loading any.
+:func:`register_profiles` registers the ``dev`` and ``nightly`` settings
+profiles without loading any (hypothesis' own ``default`` and ``ci`` are never
+touched); :func:`suite_settings` is the active profile with the project's
+budget for its name, for the project's own property tests only.
 """
 
 from genesys_compliance.strategies._common import to_yaml
@@ -37,7 +39,7 @@ from genesys_compliance.strategies._mutations import (
     mutate,
     mutations,
 )
-from genesys_compliance.strategies._profiles import register_profiles
+from genesys_compliance.strategies._profiles import register_profiles, suite_settings
 from genesys_compliance.strategies._routing_rule import expressions, routing_rules
 from genesys_compliance.strategies._strategy import routing_strategies
 from genesys_compliance.strategies._trigger import trigger_rules
@@ -54,6 +56,7 @@ __all__ = [
     "register_profiles",
     "routing_rules",
     "routing_strategies",
+    "suite_settings",
     "to_yaml",
     "trigger_rules",
 ]
