@@ -454,3 +454,13 @@ def test_a_rules_reference_pytest_cannot_import_is_a_clean_usage_error(rules_pro
         ]
     )
     assert "Traceback" not in "\n".join(result.outlines + result.errlines)
+
+
+def test_a_custom_rule_id_with_a_look_alike_character_names_it():
+    """A Cyrillic i (U+0456) in a custom id looks right; the error says which it is."""
+    with pytest.raises(PolicyError) as raised:
+        rule("acme/tr\u0456gger-style", severity="error", summary="x")
+    assert str(raised.value) == (
+        "rule id 'acme/tr\u0456gger-style' must look like 'family/what-it-checks': it contains "
+        "U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 8"
+    )

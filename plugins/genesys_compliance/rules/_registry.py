@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 
 from genesys_compliance.errors import DuplicateRuleError, PolicyError
 from genesys_compliance.rules._finding import Severity, Violation
+from genesys_compliance.rules._spelling import non_ascii_note
 
 Stage = Literal["file", "document", "run", "org"]
 # Stages whose checks are called: per configuration, and per configuration with the org.
@@ -95,7 +96,9 @@ def rule(
     The stage is checked when the rule is registered (:meth:`Registry.register`).
     """
     if not _ID.match(id):
-        raise PolicyError(f"rule id {id!r} must look like 'family/what-it-checks'")
+        raise PolicyError(
+            f"rule id {id!r} must look like 'family/what-it-checks'{non_ascii_note(id)}"
+        )
     if severity not in ("error", "warning"):
         raise PolicyError(f"rule {id}: severity must be 'error' or 'warning', not {severity!r}")
 
