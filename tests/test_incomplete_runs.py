@@ -301,3 +301,13 @@ def test_summary_lines_say_what_was_not_checked():
     assert lines[0] == "1 finding(s), 1 failing"
     assert lines[-2:] == ["NOT CHECKED: x did not run", "NOT CHECKED: y did not run"]
     assert summary_lines([FINDING]) == lines[:-2]
+
+
+def test_a_missing_config_folder_replaces_a_stale_sarif_log(pytester):
+    """A usage error at start leaves a log that says nothing was checked, not yesterday's."""
+    make_project(pytester, {})
+    (pytester.path / "out.sarif").write_text('{"left": "by an earlier run"}\n', encoding="utf-8")
+    result = pytester.runpytest(*QUIET, "--gc-config-dir", "nowhere", "--gc-sarif", "out.sarif")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [note] = notifications(pytester)
+    assert fnmatch(note, "nothing was checked: configuration folder not found: *nowhere *")

@@ -332,8 +332,8 @@ def pytest_configure(config: pytest.Config) -> None:
         # Folders named on purpose are checked now: raised later, during collection, the
         # usage error would surface as a collection error with a traceback in every suite.
         problem = state.directory_problem()
-        if problem is not None:
-            raise pytest.UsageError(problem)
+        if problem is not None:  # a SARIF log saying so, so a stale clean one is not uploaded
+            raise state.usage_error(problem.removeprefix("genesys-compliance: "))
     config.pluginmanager.register(state, _STATE)
 
 
