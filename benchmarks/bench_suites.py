@@ -1,14 +1,25 @@
-"""Benchmark: N generated configurations through the suites under ``pytest -n 2``.
+"""Benchmark: the parse-and-validate floor, the bare engine and the suites, side by side.
 
-Reports configurations per second of the pytest run and the ratio of its wall
-time to the bare rule engine's time over the same files, both measured in
-this one invocation (machines here are noisy; a ratio from one run is more
-telling than an absolute time compared across runs).
+For each size, N generated configurations (one per file, five kinds) are
+measured three ways, each in its own process, in this one invocation:
 
-    python benchmarks/bench_suites.py                 # 10,000 configurations
-    python benchmarks/bench_suites.py --count 2000 --workers 2
+- floor: read every file, ``yaml.load(..., Loader=yaml.CSafeLoader)`` per
+  document and ``KINDS[kind].spec_model.model_validate(spec)`` of every spec;
+- engine: ``load_run(...)`` then ``run.all_findings()``;
+- suites: the local compliance suites under ``pytest -n WORKERS``.
 
-Results are printed and written to reports/benchmark.json.
+Each process is reaped with ``os.wait4``, so wall time, CPU time (user plus
+system, its reaped children included) and peak RSS (the largest single
+process) are the operating system's own figures; the suites' process tree is
+also sampled for the peak of its summed RSS (controller plus workers). Machines
+here are noisy, so the ratios (engine/floor, suites/engine) are taken pair by
+pair within one repetition and reported as medians over ``--repeat``.
+
+    python benchmarks/bench_suites.py                          # 1,000 and 10,000
+    python benchmarks/bench_suites.py --counts 1000,10000,50000 --repeat 3
+    python benchmarks/bench_suites.py --count 2000 --workers 2  # one size
+
+Results are printed as a table and written to reports/benchmark.json.
 """
 
 from __future__ import annotations
@@ -17,19 +28,26 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from genesys_compliance import load_run
+from genesys_compliance.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG = "5f1c2b7e-9a3d-4e8f-b6c1-2d7a9e4f3b10"
+MODES = ("floor", "engine", "suites")
+_MIB = 1024 * 1024
 
 
 def _uuid(rng: random.Random) -> str:
@@ -185,6 +203,10 @@ _MAKERS = (_layout, _flow, _strategy, _trigger, _routing_rule)
 _FOLDERS = ("layouts", "flows", "strategies", "trigger-rules", "routing-rules")
 
 
+def _path(folder: Path, i: int) -> Path:
+    return folder / _FOLDERS[i % len(_MAKERS)] / f"{i // 500:03}" / f"cfg-{i}.yaml"
+
+
 def generate(folder: Path, count: int, seed: int = 20261123) -> None:
     """Write ``count`` configurations, one per file, spread evenly over the five kinds."""
     rng = random.Random(seed)
@@ -197,17 +219,66 @@ def generate(folder: Path, count: int, seed: int = 20261123) -> None:
             "metadata": {"name": f"cfg-{i}", **doc["metadata"]},
             "spec": doc["spec"],
         }
-        path = folder / _FOLDERS[which] / f"{i // 500:03}" / f"cfg-{i}.yaml"
+        path = _path(folder, i)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(envelope, sort_keys=False), encoding="utf-8")
 
 
-def bare_engine(folder: Path) -> tuple[float, int, int]:
-    """Seconds for load + every rule over ``folder`` in this process; configs and findings."""
+def subset(source: Path, folder: Path, count: int) -> None:
+    """Hard-link the first ``count`` files of a larger generation into ``folder``.
+
+    The generator draws from one seeded stream in file order, so the first
+    ``count`` files of a larger set are exactly what ``generate(count)`` writes.
+    """
+    for i in range(count):
+        target = _path(folder, i)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(_path(source, i), target)
+        except OSError:  # no hard links here: copy
+            target.write_bytes(_path(source, i).read_bytes())
+
+
+# -- what each measured process does (run as: bench_suites.py --measure MODE FOLDER) ----------
+
+
+def floor(folder: Path) -> dict[str, Any]:
+    """Read, safe-parse with libyaml and validate every spec: the least any checker does."""
+    start = time.perf_counter()
+    paths: list[str] = []
+    for current, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        paths.extend(
+            os.path.join(current, name) for name in filenames if name.endswith((".yaml", ".yml"))
+        )
+    paths.sort()
+    documents = invalid = 0
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        for data in yaml.load_all(text, Loader=yaml.CSafeLoader):
+            documents += 1
+            try:
+                KINDS[data["kind"]].spec_model.model_validate(data["spec"])
+            except ValidationError:
+                invalid += 1
+    return {
+        "work_seconds": time.perf_counter() - start,
+        "configurations": documents,
+        "invalid": invalid,
+    }
+
+
+def bare_engine(folder: Path) -> dict[str, Any]:
+    """Load, prepare and check every configuration under ``folder`` in this process."""
     start = time.perf_counter()
     run = load_run([folder], folder)
     findings = run.all_findings()
-    return time.perf_counter() - start, len(run.entries), len(findings)
+    return {
+        "work_seconds": time.perf_counter() - start,
+        "configurations": len(run.entries),
+        "findings": len(findings),
+    }
 
 
 # The local compliance suites: what the bare engine computes too. The contract and org
@@ -218,46 +289,220 @@ COMPLIANCE_SUITES = [
 ]
 
 
-def pytest_run(folder: Path, workers: int) -> tuple[float, str]:
-    """Wall seconds of the suites over ``folder`` under ``pytest -n workers``."""
+def pytest_command(folder: Path, workers: int) -> list[str]:
+    """The suites over ``folder`` under ``pytest -n workers``."""
     command = [sys.executable, "-m", "pytest", *COMPLIANCE_SUITES, "-q", "-p", "no:cacheprovider"]
-    command += ["--gc-config-dir", str(folder), "-n", str(workers)]
+    return [*command, "--gc-config-dir", str(folder), "-n", str(workers)]
+
+
+# -- measuring a process -----------------------------------------------------------------------
+
+
+def _tree_rss(root: int) -> dict[int, int]:
+    """RSS in bytes of ``root`` and every descendant, read from /proc (Linux only)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        rss[int(entry)] = int(fields[21]) * page
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return {pid: rss[pid] for pid in tree if pid in rss}
+
+
+def measure(command: Sequence[str], *, sample_tree: bool = False) -> dict[str, Any]:
+    """Run ``command``; its wall, CPU and peak RSS as the kernel accounts them when reaped."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    peak_tree = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not stop.wait(0.2):
+            if os.path.isdir("/proc"):
+                peak_tree = max(peak_tree, sum(_tree_rss(process.pid).values()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if sample_tree:
+        sampler.start()
+    out, err, status, usage = _communicate_then_reap(process)
+    stop.set()
     elapsed = time.perf_counter() - start
-    tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"pytest failed to run ({done.returncode}): {tail}")
-    return elapsed, tail
+    if sample_tree:
+        sampler.join()
+    figures: dict[str, Any] = {
+        "wall_seconds": elapsed,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        # Linux reports KiB; the largest of the process and its reaped descendants.
+        "peak_rss_mib": usage.ru_maxrss * 1024 / _MIB,
+        "exit_status": os.waitstatus_to_exitcode(status),
+        "stdout": out,
+        "stderr": err,
+    }
+    if sample_tree:
+        figures["peak_tree_rss_mib"] = peak_tree / _MIB
+    return figures
+
+
+def _communicate_then_reap(process: subprocess.Popen[str]) -> tuple[str, str, int, Any]:
+    """Read the output to its end, then reap with ``wait4`` to keep the child's rusage."""
+    chunks: dict[str, list[str]] = {"out": [], "err": []}
+
+    def drain(stream: Any, into: list[str]) -> None:
+        into.append(stream.read())
+
+    readers = [
+        threading.Thread(target=drain, args=(process.stdout, chunks["out"])),
+        threading.Thread(target=drain, args=(process.stderr, chunks["err"])),
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+    return "".join(chunks["out"]), "".join(chunks["err"]), status, usage
+
+
+def run_mode(mode: str, folder: Path, workers: int) -> dict[str, Any]:
+    """One measured process of ``mode`` over ``folder``."""
+    if mode == "suites":
+        figures = measure(pytest_command(folder, workers), sample_tree=True)
+        lines = figures["stdout"].strip().splitlines()
+        tail = lines[-1] if lines else figures["stderr"][-500:]
+        if figures["exit_status"] not in (0, 1):
+            raise SystemExit(f"pytest failed to run ({figures['exit_status']}): {tail}")
+        figures["summary"] = tail
+    else:
+        command = [sys.executable, str(Path(__file__).resolve()), "--measure", mode, str(folder)]
+        figures = measure(command)
+        if figures["exit_status"] != 0:
+            raise SystemExit(f"{mode} failed ({figures['exit_status']}): {figures['stderr']}")
+        figures.update(json.loads(figures["stdout"].strip().splitlines()[-1]))
+    del figures["stdout"], figures["stderr"]
+    return figures
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+_RATIOS: dict[str, Callable[[dict[str, Any]], float]] = {
+    "engine_to_floor_work": lambda r: r["engine"]["work_seconds"] / r["floor"]["work_seconds"],
+    "engine_to_floor_cpu": lambda r: r["engine"]["cpu_seconds"] / r["floor"]["cpu_seconds"],
+    "engine_to_floor_wall": lambda r: r["engine"]["wall_seconds"] / r["floor"]["wall_seconds"],
+    "suites_to_engine_wall": lambda r: r["suites"]["wall_seconds"] / r["engine"]["wall_seconds"],
+    "suites_to_engine_cpu": lambda r: r["suites"]["cpu_seconds"] / r["engine"]["cpu_seconds"],
+}
+
+
+def summarise(count: int, repeats: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians of each figure over the repetitions, and of each pair's ratios."""
+    out: dict[str, Any] = {"count": count, "repeat": len(repeats)}
+    for mode in MODES:
+        if mode not in repeats[0]:
+            continue
+        figures = {}
+        for key, value in repeats[0][mode].items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                median = statistics.median(r[mode][key] for r in repeats)
+                figures[key] = round(median, 3) if isinstance(median, float) else median
+            else:
+                figures[key] = value
+        out[mode] = figures
+    out["ratios"] = {
+        name: round(statistics.median(ratio(r) for r in repeats), 2)
+        for name, ratio in _RATIOS.items()
+        if all(mode in repeats[0] for mode in ("floor", "engine", "suites") if mode in name)
+    }
+    out["runs"] = repeats
+    return out
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """A Markdown table: one row per size and process, then the ratios."""
+    rows = [
+        "| configurations | process | work s | wall s | CPU s | peak RSS MiB | notes |",
+        "|---:|---|---:|---:|---:|---:|---|",
+    ]
+    for result in results:
+        for mode in MODES:
+            if mode not in result:
+                continue
+            f = result[mode]
+            work = f"{f['work_seconds']:.2f}" if "work_seconds" in f else ""
+            if mode == "suites":
+                note = f"tree peak {f['peak_tree_rss_mib']:.0f} MiB; {f['summary']}"
+            elif mode == "engine":
+                note = f"{f['findings']} findings"
+            else:
+                note = f"{f['invalid']} invalid specs"
+            rows.append(
+                f"| {result['count']:,} | {mode} | {work} | {f['wall_seconds']:.2f} "
+                f"| {f['cpu_seconds']:.2f} | {f['peak_rss_mib']:.0f} | {note} |"
+            )
+    rows += ["", "| configurations | " + " | ".join(_RATIOS) + " |"]
+    rows.append("|---:|" + "---:|" * len(_RATIOS))
+    for result in results:
+        ratios = result["ratios"]
+        cells = " | ".join(f"{ratios[name]:.2f}" if name in ratios else "" for name in _RATIOS)
+        rows.append(f"| {result['count']:,} | {cells} |")
+    return "\n".join(rows)
 
 
 def main() -> None:
-    """Generate, measure both paths in one invocation, print and save the figures."""
+    """Generate, measure floor, engine and suites per size in one invocation, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--counts", default="1000,10000", help="comma-separated sizes")
+    parser.add_argument("--count", type=int, help="one size (overrides --counts)")
+    parser.add_argument("--workers", type=int, default=2, help="pytest -n for the suites")
+    parser.add_argument("--repeat", type=int, default=1, help="repetitions; medians reported")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="which of floor,engine,suites to run"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "benchmark.json")
+    parser.add_argument("--measure", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        mode, folder = args.measure
+        print(json.dumps({"floor": floor, "engine": bare_engine}[mode](Path(folder))))
+        return
+    counts = [args.count] if args.count else sorted(int(c) for c in args.counts.split(","))
+    modes = [m for m in MODES if m in args.modes.split(",")]
+    results = []
     with tempfile.TemporaryDirectory(prefix="gc-bench-") as tmp:
-        folder = Path(tmp)
-        generate(folder, args.count)
-        engine_s, configs, findings = bare_engine(folder)
-        suites_s, tail = pytest_run(folder, args.workers)
-    result = {
-        "configurations": configs,
-        "findings": findings,
-        "workers": args.workers,
-        "bare_engine_seconds": round(engine_s, 2),
-        "pytest_seconds": round(suites_s, 2),
-        "pytest_configurations_per_second": round(configs / suites_s, 1),
-        "engine_configurations_per_second": round(configs / engine_s, 1),
-        "ratio_pytest_to_engine": round(suites_s / engine_s, 2),
-        "pytest_summary": tail,
-    }
-    print(json.dumps(result, indent=2))
-    out = ROOT / "reports" / "benchmark.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        largest = Path(tmp, str(counts[-1]))
+        generate(largest, counts[-1])
+        for count in counts:
+            folder = largest if count == counts[-1] else Path(tmp, str(count))
+            if folder != largest:
+                subset(largest, folder, count)
+            repeats = [
+                {mode: run_mode(mode, folder, args.workers) for mode in modes}
+                for _ in range(args.repeat)
+            ]
+            results.append(summarise(count, repeats))
+    report = {"workers": args.workers, "python": sys.version.split()[0], "results": results}
+    print(table(results))
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.out}")
 
 
 if __name__ == "__main__":

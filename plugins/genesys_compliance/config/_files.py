@@ -319,26 +319,81 @@ def discover(directories: Sequence[Path], root: Path) -> Iterator[tuple[Path, st
     once, under its own name rather than a link's. Paths name files as they sit in
     the repository: a link is never replaced by its target, and a broken or looping
     link is yielded like any file, so that reading it gives its finding.
+
+    Folders are resolved once each, not once per file: the answers are those of
+    :func:`_identity` and :func:`relative_path`, which a large repository would
+    otherwise pay for with a dozen system calls per file.
     """
-    found: list[tuple[str, Path, str]] = []  # (identity, path, label), in yield order
+    folders = _Folders(root)
+    found: list[tuple[str, Path, str, str]] = []  # (identity, path, label, folder)
     for directory in directories:
-        here: list[tuple[str, Path]] = []
+        here: list[tuple[str, Path, str]] = []  # (label, path, folder)
         for current, dirnames, filenames in os.walk(directory):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            prefix = folders.label_prefix(current, directory)
             for name in filenames:
-                if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
+                if name.startswith(".") or os.path.splitext(name)[1].lower() not in SUFFIXES:
                     continue
-                path = Path(current, name)
-                here.append((path.relative_to(directory).as_posix(), path))
-        found.extend((_identity(path), path, label) for label, path in sorted(here))
+                here.append((prefix + name, Path(current, name), current))
+        here.sort(key=lambda item: item[:2])
+        found.extend(
+            (folders.identity(current, path), path, label, current) for label, path, current in here
+        )
     chosen: dict[str, int] = {}
-    for index, (identity, path, _) in enumerate(found):
+    for index, (identity, path, _, _) in enumerate(found):
         best = chosen.get(identity)
         if best is None or (os.path.islink(found[best][1]) and not os.path.islink(path)):
             chosen[identity] = index
-    for index, (identity, path, label) in enumerate(found):
+    for index, (identity, path, label, current) in enumerate(found):
         if chosen[identity] == index:
-            yield path, relative_path(path, root), label
+            yield path, folders.relative(current, path), label
+
+
+class _Folders:
+    """Per-folder answers of :func:`_identity` and :func:`relative_path`, computed once.
+
+    A file that is not a symbolic link resolves to its resolved folder joined with
+    its own name, and its relative path is its folder's followed by its name: the
+    last component is never a link to follow, nor ``.`` or ``..``. Links, and any
+    path these shortcuts do not cover, take the full functions.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._real: dict[str, str] = {}
+        self._relative: dict[str, str | None] = {}
+        self._labels: dict[tuple[str, Path], str] = {}
+
+    def label_prefix(self, current: str, directory: Path) -> str:
+        """``current`` relative to ``directory`` as a label prefix (``""`` or ``"a/b/"``)."""
+        key = (current, directory)
+        prefix = self._labels.get(key)
+        if prefix is None:
+            relative = Path(current).relative_to(directory).as_posix()
+            prefix = self._labels[key] = "" if relative == "." else relative + "/"
+        return prefix
+
+    def identity(self, current: str, path: Path) -> str:
+        """:func:`_identity` of ``path``, a file listed in folder ``current``."""
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                return _identity(path)
+        except (OSError, ValueError):
+            return _identity(path)  # gone since it was listed: its own identity
+        real = self._real.get(current)
+        if real is None:
+            real = self._real[current] = os.path.realpath(current)
+        return os.path.join(real, path.name)
+
+    def relative(self, current: str, path: Path) -> str:
+        """:func:`relative_path` of ``path``, listed in ``current``, one computation per folder."""
+        if current not in self._relative:
+            # A plain last component stands for any: the folder's own answer, then its name.
+            folder = relative_path(Path(current, "_"), self._root)
+            prefix = "" if folder == "_" else folder[:-1] if folder.endswith("/_") else None
+            self._relative[current] = prefix
+        prefix = self._relative[current]
+        return relative_path(path, self._root) if prefix is None else prefix + path.name
 
 
 def _identity(path: Path) -> str:

@@ -8,8 +8,10 @@ worker pays only for the configurations it was given.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -220,9 +222,10 @@ class Run:
     file_findings: dict[str, list[Finding]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for source in self.files:
-            self.file_findings[source.relpath] = self._prepare_file(source)
-        self._cross_file()
+        with _kept_out_of_young_collections():
+            for source in self.files:
+                self.file_findings[source.relpath] = self._prepare_file(source)
+            self._cross_file()
 
     # -- preparation ---------------------------------------------------------------------------
 
@@ -415,5 +418,33 @@ def load_run(
     """Read and prepare every configuration under ``directories``."""
     policy = policy or (context.policy if context else Policy())
     context = context or RuleContext(policy=policy)
-    files = load_files(list(directories), root, policy.parse_limits)
-    return Run(files=files, registry=registry or builtin_registry(), context=context)
+    with _kept_out_of_young_collections():
+        files = load_files(list(directories), root, policy.parse_limits)
+        return Run(files=files, registry=registry or builtin_registry(), context=context)
+
+
+@contextmanager
+def _kept_out_of_young_collections() -> Iterator[None]:
+    """Pause the cyclic collector while a run loads, then file what it built as old.
+
+    Loading builds millions of containers that all live as long as the run, and
+    no garbage cycles to speak of. With the collector on, each young collection
+    re-examines what the last one kept, and the full ones walk every document
+    loaded so far: about a fifth of the engine's time at 10,000 configurations,
+    none of it freeing anything. Reference counting still frees everything as
+    usual. Afterwards ``freeze`` then ``unfreeze`` moves every tracked object to
+    the oldest generation at once (CPython merges the lists, it walks none), so
+    the young collections that follow do not pay for the load either. That step
+    is skipped when someone else has frozen objects, whose freeze must stand;
+    the collector's own state is restored as it was.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()

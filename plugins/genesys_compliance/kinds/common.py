@@ -7,6 +7,7 @@ function; they are here so that the catalogue, SARIF and waivers know them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -138,15 +139,6 @@ COMMON_RULES = (PARSE, ENVELOPE, SCHEMA, SECRET, DUPLICATE_TARGET, WAIVER)
 RUN_AND_ORG_RULES = (DUPLICATE_MEDIA, DUPLICATE_NAME, CAPACITY, ORG_REFERENCE)
 
 
-def _pointer_of(path: tuple[Any, ...]) -> str:
-    """Unfold the ``(parent, token)`` chain built while walking into a pointer."""
-    tokens: list[Any] = []
-    while path:
-        path, token = path
-        tokens.append(token)  # pointer() writes a null or true key as the file does
-    return pointer(*reversed(tokens))
-
-
 def secret_key(key: str) -> bool:
     """Whether a key names a credential: its last word does (``webhookToken``, ``api_key``).
 
@@ -159,13 +151,18 @@ def secret_key(key: str) -> bool:
     return words[-1] in _SECRET_LAST_WORDS or tuple(words[-2:]) in _SECRET_KEY_PAIRS
 
 
+# Keys repeat across documents (x, y, width...): judge each distinct key once. Bounded, so a
+# file of millions of distinct keys cannot grow it without limit.
+_is_secret_key = functools.lru_cache(maxsize=8192)(secret_key)
+
+
 def _literal(key: str) -> str:
     return f"{key[:60]!r} holds a literal credential; reference it from the environment instead"
 
 
 def _looks_like_secret(key: str | None, value: Any) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if key is not None and secret_key(key):
+        if key is not None and _is_secret_key(key):
             return _literal(key)
         return None
     if not isinstance(value, str):
@@ -173,7 +170,7 @@ def _looks_like_secret(key: str | None, value: Any) -> str | None:
     stripped = value.strip()
     if not stripped:
         return None
-    if key is not None and secret_key(key) and not _REFERENCE.match(stripped):
+    if key is not None and _is_secret_key(key) and not _REFERENCE.match(stripped):
         return _literal(key)
     if "eyJ" in value and _JWT.search(value):
         return "value looks like a JWT; credentials do not belong in configuration"
@@ -183,27 +180,68 @@ def _looks_like_secret(key: str | None, value: Any) -> str | None:
 
 
 def find_secrets(data: Any) -> Iterator[Violation]:
-    """Credential-looking values anywhere in a document, walked iteratively.
+    """Credential-looking values anywhere in a document, walked iteratively in one pass.
 
     Messages name the key and the kind of value, never the value itself.
-    Paths are kept as ``(parent, token)`` chains and turned into pointers only
-    for a hit: nearly every value is innocent, and most documents have none.
+    Every value of every document passes here, and nearly all are innocent, so
+    the walk does the least per value: keys are judged once per distinct key
+    (:func:`_is_secret_key`), and a value is looked at closely only when its
+    key names a credential or it is a string that could hold a token (one with
+    ``eyJ`` in it, or longer than a bearer header). Containers are walked in
+    document order with one iterator each; the pointer is built for a hit only.
     """
-    stack: list[tuple[Any, tuple[Any, ...], str | None]] = [(data, (), None)]
+    if not isinstance(data, dict | list):
+        message = _looks_like_secret(None, data)
+        if message is not None:
+            yield Violation(pointer(), message)
+        return
+    tokens: list[Any] = []  # the path to the container on top of the stack
+    # Per open container: its (token, value) pairs, whether it is a list, and the key its
+    # items inherit if it is (a mapping's values are judged by their own keys).
+    stack: list[tuple[Iterator[tuple[Any, Any]], bool, str | None]] = []
+    opened = _open(data, None, tokens)
+    if opened[1] is not None:
+        yield opened[1]
+    stack.append(opened[0])
     while stack:
-        node, path, key = stack.pop()
-        if isinstance(node, dict):
-            named = node.get("key", node.get("name"))
-            if isinstance(named, str) and "value" in node and secret_key(named):
-                # {key: webhook_secret, value: ...}: the credential's name is data, not a key
-                message = _looks_like_secret(named, node["value"])
-                if message is not None:
-                    yield Violation(_pointer_of((path, "value")), message)
-                    node = {k: v for k, v in node.items() if k != "value"}
-            stack.extend((v, (path, k), str(k)) for k, v in reversed(node.items()))
-        elif isinstance(node, list):
-            stack.extend((v, (path, i), key) for i, v in reversed(list(enumerate(node))))
-        else:
-            message = _looks_like_secret(key, node)
+        children, is_list, inherited = stack[-1]
+        for token, value in children:
+            key = inherited if is_list else token if type(token) is str else str(token)
+            if isinstance(value, dict | list):
+                tokens.append(token)
+                frame, found = _open(value, key, tokens)
+                if found is not None:
+                    yield found
+                stack.append(frame)
+                break
+            named_secret = key is not None and _is_secret_key(key)
+            if not named_secret and not (
+                isinstance(value, str) and ("eyJ" in value or len(value) > 20)
+            ):
+                continue  # neither a credential's key nor a string that could be a token
+            message = _looks_like_secret(key, value)
             if message is not None:
-                yield Violation(_pointer_of(path), message)
+                yield Violation(pointer(*tokens, token), message)
+        else:
+            stack.pop()
+            if stack:
+                tokens.pop()
+
+
+def _open(
+    node: dict[Any, Any] | list[Any], key: str | None, tokens: list[Any]
+) -> tuple[tuple[Iterator[tuple[Any, Any]], bool, str | None], Violation | None]:
+    """Start walking ``node`` (at ``tokens``); a ``{key: <credential name>, value}`` hit first.
+
+    List items inherit ``key``, the key the list sits under.
+    """
+    if isinstance(node, list):
+        return (enumerate(node), True, key), None
+    named = node.get("key", node.get("name"))
+    if isinstance(named, str) and "value" in node and _is_secret_key(named):
+        # {key: webhook_secret, value: ...}: the credential's name is data, not a key
+        message = _looks_like_secret(named, node["value"])
+        if message is not None:
+            rest = iter([(k, v) for k, v in node.items() if k != "value"])
+            return (rest, False, None), Violation(pointer(*tokens, "value"), message)
+    return (iter(node.items()), False, None), None
