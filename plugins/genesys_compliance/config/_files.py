@@ -276,7 +276,8 @@ def _json_syntax(text: str) -> FileProblem | None:
             stack.pop()
         else:
             if match is None and text[pos] == '"':
-                end = _JSON_STRING_BODY.match(text, pos + 1).end()  # type: ignore[union-attr]
+                body = _JSON_STRING_BODY.match(text, pos + 1)  # a starred group: always matches
+                end = body.end() if body is not None else pos + 1
                 return _json_string_problem(text, end, pos)
             return _json_error(text, pos, _EXPECTING[state])
         first = token == "open"
