@@ -481,6 +481,8 @@ def test_xdist_gives_the_same_outcomes_and_sarif(pytester, broken):
     assert parallel_run["tool"] == serial_run["tool"]
     assert parallel_run["invocations"] == serial_run["invocations"]
     assert serial_run["invocations"] == [{"executionSuccessful": True}]
+    serial_bytes = (pytester.path / "serial.sarif").read_bytes()
+    assert (pytester.path / "parallel.sarif").read_bytes() == serial_bytes  # byte for byte
     custom = [result_key(r) for r in parallel_results if r["ruleId"] == "acme/layout-has-notes"]
     assert [key[1:3] for key in custom] == [("configs/layouts/wall-board.yaml", 12)]
     parallel.stdout.fnmatch_lines(
