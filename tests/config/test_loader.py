@@ -692,3 +692,16 @@ def test_json_syntax_errors_speak_json(tmp_path):
     assert source.problem is not None
     assert source.problem.message.startswith("JSON syntax:")
     assert source.problem.line == 3
+
+
+@pytest.mark.parametrize("name", ["a.yaml", "a.json"])
+def test_field_names_are_one_string_across_files(tmp_path, name):
+    """Thousands of files repeat the same keys; each name is held once, whatever the file."""
+    text = '{"apiVersion": "v1", "spec": {"widget_type": "x"}}\n'
+    first = data_of(tmp_path, name, text)
+    second = data_of(tmp_path, "b" + name, text)
+    assert isinstance(first, dict)
+    assert isinstance(second, dict)
+    keys = [next(k for k in d["spec"]) for d in (first, second)]
+    assert keys[0] == "widget_" + "type"
+    assert keys[0] is keys[1]

@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from sys import intern as _intern
 from typing import Any
 
 import yaml
@@ -359,7 +360,8 @@ class _Builder:
         self._claim_key(top)
         if self.record and not already_noted:
             self._note_line(stack, top.key_line)
-        container[key] = value
+        # Thousands of documents share a few dozen field names: one string each, not one per use.
+        container[_intern(key) if type(key) is str else key] = value
 
     @staticmethod
     def _claim_key(top: _Frame) -> None:
