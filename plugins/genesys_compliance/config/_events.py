@@ -475,12 +475,15 @@ def build_documents(
     Documents completed before the problem are returned, so a later syntax
     error does not hide the findings of the documents above it. The line pass
     (``record_lines``) takes the same path, so it sees the same documents.
+    Where the pure parser had to take over, lines are recorded on this pass
+    whatever was asked: it is the slow path, and a second one for lines would
+    double it.
     """
     builder = _Builder(limits, json_mode, record_lines)
     try:
         problem = _consume(builder, text, _Loader)
     except _LibraryNestingCap:
         # Not the project's limit but libyaml's: the pure parser has none and honours ours.
-        builder = _Builder(limits, json_mode, record_lines)
+        builder = _Builder(limits, json_mode, record_lines=True)
         problem = _consume(builder, text, yaml.SafeLoader)
     return builder.documents, problem

@@ -205,10 +205,10 @@ def read_file(path: Path, relpath: str, label: str, limits: ParseLimits) -> Sour
         source.problem = _json_problem(text)
         if source.problem is not None:
             built = []
-    source.documents = [
-        Document(source, index, doc.data, doc.line)
-        for index, doc in enumerate(d for d in built if d.data is not None)
-    ]
+    kept = [d for d in built if d.data is not None]
+    source.documents = [Document(source, index, d.data, d.line) for index, d in enumerate(kept)]
+    if kept and all(d.lines is not None for d in kept):  # recorded already (the slow parser)
+        source._lines = [d.lines for d in kept]
     return source
 
 
