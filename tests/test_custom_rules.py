@@ -37,6 +37,7 @@ from genesys_compliance.connect import OrgConnection, connect_mock
 from genesys_compliance.orgrules import OrgRuleContext, OrgView, org_findings
 from genesys_compliance.rules import register_rule_modules
 from tests.helpers import TODAY, ids_lines
+from tests.test_plugin import CUSTOM_RULE_CONFTEST
 
 REPO = Path(__file__).resolve().parents[1]
 QUIET = ("-p", "no:cacheprovider", "-p", "no:schemathesis")
@@ -91,22 +92,11 @@ def pytest_gc_register_rules(registry):
     registry.register(queue_headroom)
 '''
 
-# A document rule in a module the pyproject names, for pytest and the CLI alike.
-NOTES_RULE_MODULE = '''
-from genesys_compliance import Violation, rule
-
-
-@rule("acme/layout-has-notes", severity="error", kind="DesktopLayout",
-      summary="every agent layout has a notes widget")
-def layout_has_notes(layout, ctx):
-    """Agents lose wrap-up notes without one."""
-    if not any(w.widget_type == "notes-widget" for w in layout.spec.widgets):
-        yield Violation("/spec/widgets", "no notes-widget in the layout")
-
-
-def gc_register_rules(registry):
-    registry.register(layout_has_notes)
-'''
+# A document rule in a module the pyproject names, for pytest and the CLI alike: the
+# plugin tests' conftest rule, registered by the module's own function instead of the hook.
+NOTES_RULE_MODULE = CUSTOM_RULE_CONFTEST.replace(
+    "def pytest_gc_register_rules(", "def gc_register_rules("
+)
 
 
 def _check(config: Any, ctx: Any) -> Iterator[Violation]:
