@@ -1,25 +1,42 @@
 """Benchmark: the parse-and-validate floor, the bare engine and the suites, side by side.
 
 For each size, N generated configurations (one per file, five kinds) are
-measured three ways, each in its own process, in this one invocation:
+measured four ways, each in its own process, in this one invocation:
 
 - floor: read every file, ``yaml.load(..., Loader=yaml.CSafeLoader)`` per
   document and ``KINDS[kind].spec_model.model_validate(spec)`` of every spec;
 - engine: ``load_run(...)`` then ``run.all_findings()``;
-- suites: the local compliance suites under ``pytest -n WORKERS``.
+- suites: what users run for their configurations,
+  ``python -m pytest suites/configurations -q -p no:cacheprovider
+  -p no:schemathesis --gc-config-dir FOLDER -n 0``;
+- suites-auto: the same with ``-n auto``, as CI and the README run it (the
+  plugin starts no xdist workers when only configuration checks are selected,
+  so this should never be slower than ``-n 0``).
+
+``-p no:schemathesis``: schemathesis is one of this project's own test tools
+(the ``test`` extra), not installed with the package, so a user's pytest does
+not load its plugin; the benchmark leaves it out to time what users run.
 
 Each process is reaped with ``os.wait4``, so wall time, CPU time (user plus
 system, its reaped children included) and peak RSS (the largest single
-process) are the operating system's own figures; the suites' process tree is
-also sampled for the peak of its summed RSS (controller plus workers). Machines
-here are noisy, so the ratios (engine/floor, suites/engine) are taken pair by
-pair within one repetition and reported as medians over ``--repeat``.
+process) are the operating system's own figures; both pytest modes' process
+trees are also sampled for the peak of their summed RSS (controller plus any
+workers). Before anything is measured, one unmeasured ``suites`` run over the
+smallest size writes pytest's assertion-rewritten bytecode (and every imported
+module's), as any machine has it after its first run; no mode runs with
+``PYTHONDONTWRITEBYTECODE``. Machines here are noisy, so the ratios
+(engine/floor work and CPU, suites/engine wall, suites-auto/suites wall) and
+the configurations per second of both pytest modes are taken pair by pair
+within one repetition and reported as medians over ``--repeat``. The plugin's
+import time (``python -X importtime -c "import pytest; import genesys_compliance.plugin"``,
+the cumulative figure of the plugin's line, so pytest's own import is not counted;
+median of 5 fresh interpreters) is measured once per invocation.
 
     python benchmarks/bench_suites.py                          # 1,000 and 10,000
     python benchmarks/bench_suites.py --counts 1000,10000,50000 --repeat 3
-    python benchmarks/bench_suites.py --count 2000 --workers 2  # one size
+    python benchmarks/bench_suites.py --count 2000 --modes suites,suites-auto
 
-Results are printed as a table and written to reports/benchmark.json.
+Results are printed as Markdown tables and written to reports/benchmark.json.
 """
 
 from __future__ import annotations
@@ -46,7 +63,11 @@ from genesys_compliance.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG = "5f1c2b7e-9a3d-4e8f-b6c1-2d7a9e4f3b10"
-MODES = ("floor", "engine", "suites")
+MODES = ("floor", "engine", "suites", "suites-auto")
+PYTEST_MODES = {"suites": "0", "suites-auto": "auto"}
+"""The pytest modes and their ``-n``."""
+PLUGIN = "genesys_compliance.plugin"
+IMPORT_RUNS = 5
 _MIB = 1024 * 1024
 
 
@@ -281,18 +302,18 @@ def bare_engine(folder: Path) -> dict[str, Any]:
     }
 
 
-# The local compliance suites: what the bare engine computes too. The contract and org
-# suites talk to the (simulated) org; the property suites generate their own data.
-COMPLIANCE_SUITES = [
-    f"suites/test_{name}.py"
-    for name in ("files", "layouts", "flows", "strategies", "trigger_rules", "routing_rules")
-]
+# The configuration suites: what the bare engine computes too, as users run them. The
+# org and property suites (suites/org, suites/properties) are not part of it.
+CONFIGURATION_SUITES = "suites/configurations"
 
 
-def pytest_command(folder: Path, workers: int) -> list[str]:
-    """The suites over ``folder`` under ``pytest -n workers``."""
-    command = [sys.executable, "-m", "pytest", *COMPLIANCE_SUITES, "-q", "-p", "no:cacheprovider"]
-    return [*command, "--gc-config-dir", str(folder), "-n", str(workers)]
+def pytest_command(folder: Path, numprocesses: str) -> list[str]:
+    """The configuration suites over ``folder`` under ``pytest -n numprocesses``."""
+    # schemathesis is this project's own test tool (the ``test`` extra), not installed
+    # with the package: a user's pytest has no such plugin, so it is left out here.
+    command = [sys.executable, "-m", "pytest", CONFIGURATION_SUITES, "-q"]
+    command += ["-p", "no:cacheprovider", "-p", "no:schemathesis"]
+    return [*command, "--gc-config-dir", str(folder), "-n", numprocesses]
 
 
 # -- measuring a process -----------------------------------------------------------------------
@@ -324,12 +345,31 @@ def _tree_rss(root: int) -> dict[int, int]:
     return {pid: rss[pid] for pid in tree if pid in rss}
 
 
+def _environment() -> dict[str, str]:
+    """This environment without ``PYTHONDONTWRITEBYTECODE``, for every measured process.
+
+    With it set, pytest cannot keep the assertion-rewritten bytecode of the suites
+    and of the plugin (an entry-point plugin is rewritten too), so every run would
+    rewrite them again: a cost users pay once, on their first run, not each time.
+    It is dropped for floor and engine as well, so all modes start alike, from
+    cached bytecode written by the warm-up run (the flag only stops writing it,
+    so keeping it for them would change nothing but the conditions' description).
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure(command: Sequence[str], *, sample_tree: bool = False) -> dict[str, Any]:
     """Run ``command``; its wall, CPU and peak RSS as the kernel accounts them when reaped."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     peak_tree = 0
     stop = threading.Event()
@@ -382,14 +422,14 @@ def _communicate_then_reap(process: subprocess.Popen[str]) -> tuple[str, str, in
     return "".join(chunks["out"]), "".join(chunks["err"]), status, usage
 
 
-def run_mode(mode: str, folder: Path, workers: int) -> dict[str, Any]:
+def run_mode(mode: str, folder: Path) -> dict[str, Any]:
     """One measured process of ``mode`` over ``folder``."""
-    if mode == "suites":
-        figures = measure(pytest_command(folder, workers), sample_tree=True)
+    if mode in PYTEST_MODES:
+        figures = measure(pytest_command(folder, PYTEST_MODES[mode]), sample_tree=True)
         lines = figures["stdout"].strip().splitlines()
         tail = lines[-1] if lines else figures["stderr"][-500:]
         if figures["exit_status"] not in (0, 1):
-            raise SystemExit(f"pytest failed to run ({figures['exit_status']}): {tail}")
+            raise SystemExit(f"{mode}: pytest failed to run ({figures['exit_status']}): {tail}")
         figures["summary"] = tail
     else:
         command = [sys.executable, str(Path(__file__).resolve()), "--measure", mode, str(folder)]
@@ -401,14 +441,82 @@ def run_mode(mode: str, folder: Path, workers: int) -> dict[str, Any]:
     return figures
 
 
+def plugin_import_ms(runs: int = IMPORT_RUNS) -> dict[str, Any]:
+    """The plugin's import time in fresh interpreters: the median of ``runs``, in ms.
+
+    ``-X importtime`` prints one line per module, ``self | cumulative | name``; the
+    cumulative microseconds of the plugin's line cover everything its import pulls
+    in that was not loaded yet. pytest is imported first, as it always is when
+    pytest loads the plugin, so the figure is what installing the package adds to
+    every pytest start. One unmeasured import first makes sure its bytecode is cached.
+    """
+    command = [sys.executable, "-X", "importtime", "-c", f"import pytest; import {PLUGIN}"]
+    samples: list[float] = []
+    for attempt in range(runs + 1):
+        done = subprocess.run(
+            command, cwd=ROOT, env=_environment(), capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"importing {PLUGIN} failed: {done.stderr[-500:]}")
+        cumulative = [
+            int(fields[1])
+            for fields in (line.split("|") for line in done.stderr.splitlines())
+            if len(fields) == 3 and fields[2].strip() == PLUGIN
+        ]
+        if not cumulative:
+            raise SystemExit(f"no importtime line for {PLUGIN}")
+        if attempt:
+            samples.append(cumulative[0] / 1000)
+    return {"median_ms": round(statistics.median(samples), 1), "runs_ms": samples}
+
+
 # -- reporting ---------------------------------------------------------------------------------
 
-_RATIOS: dict[str, Callable[[dict[str, Any]], float]] = {
-    "engine_to_floor_work": lambda r: r["engine"]["work_seconds"] / r["floor"]["work_seconds"],
-    "engine_to_floor_cpu": lambda r: r["engine"]["cpu_seconds"] / r["floor"]["cpu_seconds"],
-    "engine_to_floor_wall": lambda r: r["engine"]["wall_seconds"] / r["floor"]["wall_seconds"],
-    "suites_to_engine_wall": lambda r: r["suites"]["wall_seconds"] / r["engine"]["wall_seconds"],
-    "suites_to_engine_cpu": lambda r: r["suites"]["cpu_seconds"] / r["engine"]["cpu_seconds"],
+
+def _over(top: str, bottom: str, key: str) -> Callable[[dict[str, Any], int], float]:
+    """``top``'s figure ``key`` over ``bottom``'s, in one repetition."""
+    return lambda r, _: r[top][key] / r[bottom][key]
+
+
+def _rate(mode: str) -> Callable[[dict[str, Any], int], float]:
+    """Configurations per second of ``mode``'s wall time, in one repetition."""
+    return lambda r, count: count / r[mode]["wall_seconds"]
+
+
+# name: (heading, modes needed, digits, figure of one repetition given the size)
+_RATIOS: dict[str, tuple[str, tuple[str, ...], int, Callable[[dict[str, Any], int], float]]] = {
+    "engine_to_floor_work": (
+        "engine/floor work",
+        ("engine", "floor"),
+        2,
+        _over("engine", "floor", "work_seconds"),
+    ),
+    "engine_to_floor_cpu": (
+        "engine/floor CPU",
+        ("engine", "floor"),
+        2,
+        _over("engine", "floor", "cpu_seconds"),
+    ),
+    "suites_to_engine_wall": (
+        "suites/engine wall",
+        ("suites", "engine"),
+        2,
+        _over("suites", "engine", "wall_seconds"),
+    ),
+    # The goal: -n auto is never slower than -n 0 (at most 1.00, give or take noise).
+    "suites_auto_to_suites_wall": (
+        "suites-auto/suites wall",
+        ("suites-auto", "suites"),
+        2,
+        _over("suites-auto", "suites", "wall_seconds"),
+    ),
+    "suites_auto_configs_per_second": (
+        "suites-auto configs/s",
+        ("suites-auto",),
+        0,
+        _rate("suites-auto"),
+    ),
+    "suites_configs_per_second": ("suites configs/s", ("suites",), 0, _rate("suites")),
 }
 
 
@@ -427,19 +535,20 @@ def summarise(count: int, repeats: list[dict[str, Any]]) -> dict[str, Any]:
                 figures[key] = value
         out[mode] = figures
     out["ratios"] = {
-        name: round(statistics.median(ratio(r) for r in repeats), 2)
-        for name, ratio in _RATIOS.items()
-        if all(mode in repeats[0] for mode in ("floor", "engine", "suites") if mode in name)
+        name: round(statistics.median(ratio(r, count) for r in repeats), digits)
+        for name, (_, needs, digits, ratio) in _RATIOS.items()
+        if all(mode in repeats[0] for mode in needs)
     }
     out["runs"] = repeats
     return out
 
 
-def table(results: list[dict[str, Any]]) -> str:
-    """A Markdown table: one row per size and process, then the ratios."""
+def table(results: list[dict[str, Any]], plugin_import: dict[str, Any]) -> str:
+    """Markdown: one row per size and process, then the ratios, then the import time."""
     rows = [
-        "| configurations | process | work s | wall s | CPU s | peak RSS MiB | notes |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        "| configurations | process | work s | wall s | CPU s | peak RSS MiB | tree peak MiB "
+        "| notes |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
         for mode in MODES:
@@ -447,34 +556,44 @@ def table(results: list[dict[str, Any]]) -> str:
                 continue
             f = result[mode]
             work = f"{f['work_seconds']:.2f}" if "work_seconds" in f else ""
-            if mode == "suites":
-                note = f"tree peak {f['peak_tree_rss_mib']:.0f} MiB; {f['summary']}"
+            tree = f"{f['peak_tree_rss_mib']:.0f}" if "peak_tree_rss_mib" in f else ""
+            if mode in PYTEST_MODES:
+                note = f["summary"]
             elif mode == "engine":
                 note = f"{f['findings']} findings"
             else:
                 note = f"{f['invalid']} invalid specs"
             rows.append(
                 f"| {result['count']:,} | {mode} | {work} | {f['wall_seconds']:.2f} "
-                f"| {f['cpu_seconds']:.2f} | {f['peak_rss_mib']:.0f} | {note} |"
+                f"| {f['cpu_seconds']:.2f} | {f['peak_rss_mib']:.0f} | {tree} | {note} |"
             )
-    rows += ["", "| configurations | " + " | ".join(_RATIOS) + " |"]
+    headings = [heading for heading, *_ in _RATIOS.values()]
+    rows += ["", "| configurations | " + " | ".join(headings) + " |"]
     rows.append("|---:|" + "---:|" * len(_RATIOS))
     for result in results:
         ratios = result["ratios"]
-        cells = " | ".join(f"{ratios[name]:.2f}" if name in ratios else "" for name in _RATIOS)
+        cells = " | ".join(
+            f"{ratios[name]:,.{digits}f}" if name in ratios else ""
+            for name, (_, _, digits, _) in _RATIOS.items()
+        )
         rows.append(f"| {result['count']:,} | {cells} |")
+    rows += [
+        "",
+        f"plugin import time: {plugin_import['median_ms']:.1f} ms "
+        f'(`python -X importtime -c "import pytest; import {PLUGIN}"`, the plugin\'s '
+        f"cumulative line, median of {len(plugin_import['runs_ms'])} fresh interpreters)",
+    ]
     return "\n".join(rows)
 
 
 def main() -> None:
-    """Generate, measure floor, engine and suites per size in one invocation, report."""
+    """Generate, measure every mode per size in one invocation, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", default="1000,10000", help="comma-separated sizes")
     parser.add_argument("--count", type=int, help="one size (overrides --counts)")
-    parser.add_argument("--workers", type=int, default=2, help="pytest -n for the suites")
     parser.add_argument("--repeat", type=int, default=1, help="repetitions; medians reported")
     parser.add_argument(
-        "--modes", default=",".join(MODES), help="which of floor,engine,suites to run"
+        "--modes", default=",".join(MODES), help=f"which of {','.join(MODES)} to run"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "benchmark.json")
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
@@ -484,22 +603,38 @@ def main() -> None:
         print(json.dumps({"floor": floor, "engine": bare_engine}[mode](Path(folder))))
         return
     counts = [args.count] if args.count else sorted(int(c) for c in args.counts.split(","))
-    modes = [m for m in MODES if m in args.modes.split(",")]
+    asked = args.modes.split(",")
+    if unknown := sorted(set(asked) - set(MODES)):
+        parser.error(f"unknown mode(s) {', '.join(unknown)}: choose from {', '.join(MODES)}")
+    modes = [m for m in MODES if m in asked]
     results = []
     with tempfile.TemporaryDirectory(prefix="gc-bench-") as tmp:
         largest = Path(tmp, str(counts[-1]))
         generate(largest, counts[-1])
-        for count in counts:
-            folder = largest if count == counts[-1] else Path(tmp, str(count))
+        folders = {count: Path(tmp, str(count)) for count in counts}
+        for count, folder in folders.items():
             if folder != largest:
                 subset(largest, folder, count)
-            repeats = [
-                {mode: run_mode(mode, folder, args.workers) for mode in modes}
-                for _ in range(args.repeat)
-            ]
+        # Unmeasured: pytest's first run rewrites the suites' and the plugin's asserts and
+        # caches the bytecode, as every other module's is cached on first import; on any
+        # machine that has run it once, that is done. Every mode is measured after it.
+        warm_up = run_mode("suites", folders[counts[0]])
+        plugin_import = plugin_import_ms()
+        for count, folder in folders.items():
+            repeats = [{mode: run_mode(mode, folder) for mode in modes} for _ in range(args.repeat)]
             results.append(summarise(count, repeats))
-    report = {"workers": args.workers, "python": sys.version.split()[0], "results": results}
-    print(table(results))
+    report = {
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "modes": {
+            mode: ["python", *pytest_command(Path("FOLDER"), n)[1:]]
+            for mode, n in PYTEST_MODES.items()
+        },
+        "warm_up": {"count": counts[0], **warm_up},
+        "plugin_import": plugin_import,
+        "results": results,
+    }
+    print(table(results, plugin_import))
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")

@@ -9,6 +9,14 @@ from pathlib import Path
 from genesys_compliance import Finding, Policy, RuleContext, Run, load_run
 
 TODAY = date(2026, 11, 23)
+SUITES = Path(__file__).resolve().parents[1] / "suites"
+
+
+def suite_file(name: str) -> Path:
+    """The one file called ``name`` under ``suites/`` (its subfolders group the suites)."""
+    found = sorted(SUITES.rglob(name))
+    assert len(found) == 1, f"{name}: {found}"
+    return found[0]
 
 
 def run_files(root: Path, files: dict[str, str | bytes], policy: Policy | None = None) -> Run:

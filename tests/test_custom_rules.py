@@ -36,7 +36,7 @@ from genesys_compliance.cli import main
 from genesys_compliance.connect import OrgConnection, connect_mock
 from genesys_compliance.orgrules import OrgRuleContext, OrgView, org_findings
 from genesys_compliance.rules import register_rule_modules
-from tests.helpers import TODAY, ids_lines
+from tests.helpers import TODAY, ids_lines, suite_file
 from tests.test_plugin import CUSTOM_RULE_CONFTEST
 
 REPO = Path(__file__).resolve().parents[1]
@@ -255,7 +255,7 @@ def test_the_builtin_org_rules_run_through_the_registry(tmp_path, org):
 @pytest.fixture
 def org_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.delitem(sys.modules, "test_contract", raising=False)
-    shutil.copy(REPO / "suites" / "test_contract.py", pytester.path / "test_contract.py")
+    shutil.copy(suite_file("test_contract.py"), pytester.path / "test_contract.py")
     shutil.copytree(REPO / "fixtures" / "org", pytester.path / "fixtures" / "org")
     pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
     folder = pytester.path / "configs"
@@ -309,7 +309,7 @@ def rules_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) ->
     """The kind suites over ``genesys/``, with custom rules named only in pyproject.toml."""
     for name in KIND_SUITES:
         monkeypatch.delitem(sys.modules, name.removesuffix(".py"), raising=False)
-        shutil.copy(REPO / "suites" / name, pytester.path / name)
+        shutil.copy(suite_file(name), pytester.path / name)
     monkeypatch.delitem(sys.modules, "acme_same_rules", raising=False)
     (pytester.path / "acme_same_rules.py").write_text(NOTES_RULE_MODULE, encoding="utf-8")
     pytester.makepyprojecttoml(
@@ -353,7 +353,8 @@ def _sarif_keys(path: Path) -> list[tuple[str, str, int, str]]:
 def test_pytest_and_the_cli_find_the_same_custom_rule_and_folders(rules_project, monkeypatch):
     # pytest: no --gc-config-dir, no conftest; the folders and the rule come from pyproject
     result = rules_project.runpytest(*QUIET, "--gc-sarif", "pytest.sarif")
-    result.assert_outcomes(passed=2, failed=2, skipped=4)
+    # both files clean: no file-suite test; the kinds with no configuration: no test at all
+    result.assert_outcomes(failed=2)
     under_pytest = _sarif_keys(rules_project.path / "pytest.sarif")
     assert [key[:3] for key in under_pytest] == [
         ("acme/layout-has-notes", "genesys/no-notes.yaml", 8),

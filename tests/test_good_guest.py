@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import suite_file
+
 REPO = Path(__file__).resolve().parents[1]
 QUIET = ("-p", "no:cacheprovider", "-p", "no:schemathesis")
 
@@ -111,7 +113,7 @@ def test_the_suites_keep_their_budget_beside_another_project(
 ) -> None:
     """Under ``CI=true`` the suites' properties run 50 examples (edges 10), derandomised."""
     monkeypatch.setenv("CI", "true")
-    shutil.copy(REPO / "suites" / "_properties.py", pytester.path)
+    shutil.copy(suite_file("_properties.py"), pytester.path)
     pytester.makepyfile(
         test_budgets=textwrap.dedent("""
         from hypothesis import given, settings, strategies as st

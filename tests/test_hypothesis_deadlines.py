@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import suite_file
+
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "suites"
 
@@ -40,7 +42,7 @@ def pytest_collection_modifyitems(items):
 
 def _copy_suite_helpers(pytester: pytest.Pytester, *names: str) -> None:
     for name in names:
-        pytester.makefile(Path(name).suffix, **{Path(name).stem: (SUITES / name).read_text()})
+        pytester.makefile(Path(name).suffix, **{Path(name).stem: suite_file(name).read_text()})
 
 
 def test_no_property_of_the_project_has_a_deadline_under_the_default_profile(
@@ -74,7 +76,7 @@ def test_no_property_of_the_project_has_a_deadline_under_the_default_profile(
     )
     found = json.loads(report.read_text(encoding="utf-8"))
     files = {nodeid.split("::")[0] for nodeid, _ in found}
-    assert "suites/test_properties_layout.py" in files, sorted(files)
+    assert "suites/properties/test_properties_layout.py" in files, sorted(files)
     assert "tests/test_strategies.py" in files, sorted(files)
     assert len(found) > 50, "the probe saw too few properties to prove anything"
     assert [(nodeid, seconds) for nodeid, seconds in found if seconds is not None] == []

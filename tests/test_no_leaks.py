@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from genesys_compliance.simorg import SimOrg, serve
+from tests.helpers import suite_file
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "leak-probe-secret-Zx81QwErTy5"
@@ -34,7 +35,7 @@ def test_no_secret_or_token_in_any_output(
     org = SimOrg.from_path(REPO / "fixtures" / "org")
     org.add_client(CLIENT, SECRET)
     for suite in ("test_contract.py", "test_api_contract.py"):
-        shutil.copy(REPO / "suites" / suite, pytester.path / suite)
+        shutil.copy(suite_file(suite), pytester.path / suite)
     with serve(org) as server:
         monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_ID", CLIENT)
         monkeypatch.setenv("GENESYSCLOUD_OAUTHCLIENT_SECRET", secret)

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import suite_file
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_an_org_that_accepts_a_bad_payload_is_a_contract_finding(pytester: pytest.Pytester) -> None:
-    shutil.copy(REPO / "suites" / "test_properties_org_agreement.py", pytester.path)
-    shutil.copy(REPO / "suites" / "_properties.py", pytester.path)
+    shutil.copy(suite_file("test_properties_org_agreement.py"), pytester.path)
+    shutil.copy(suite_file("_properties.py"), pytester.path)
     shutil.copytree(REPO / "fixtures" / "org", pytester.path / "fixtures" / "org")
     # An org that no longer checks request bodies against the contract; no shrinking,
     # which would cost an org round trip per step and say nothing more here.

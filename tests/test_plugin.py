@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
@@ -18,6 +19,7 @@ import pytest
 from jsonschema.validators import validator_for
 
 from genesys_compliance import Finding, builtin_registry, load_run
+from tests.helpers import suite_file
 
 REPO = Path(__file__).resolve().parents[1]
 SUITES = REPO / "suites"
@@ -104,8 +106,10 @@ BROKEN_FOLDER = {
     "layouts/bad-layout.yaml": BAD_LAYOUT,
     "layouts/wall-board.yaml": WAIVED_LAYOUT,
 }
-# the three suites whose kind has no configuration here skip their one (empty) test
-BROKEN_OUTCOMES = {"passed": 5, "failed": 3, "skipped": 3}
+# the two broken files fail the file suite (the three clean ones have no test there: their
+# configurations' tests are their checks); the three suites whose kind has no configuration
+# here have no test at all
+BROKEN_OUTCOMES = {"passed": 2, "failed": 3}
 
 CUSTOM_RULE_CONFTEST = '''
 from genesys_compliance import Violation, rule
@@ -140,7 +144,7 @@ def make_project(pytester: pytest.Pytester, configs: dict[str, str], policy: str
     """Suites, a pyproject.toml (with an optional policy block) and ``configs/``."""
     for name in COMPLIANCE_SUITES:
         (pytester.path / name).write_text(
-            (SUITES / name).read_text(encoding="utf-8"), encoding="utf-8"
+            suite_file(name).read_text(encoding="utf-8"), encoding="utf-8"
         )
     block = f"\n[tool.genesys-compliance]\n{textwrap.dedent(policy)}" if policy else ""
     pytester.makepyprojecttoml(f"[tool.pytest.ini_options]\n{block}")
@@ -222,16 +226,66 @@ def broken(pytester: pytest.Pytester) -> Path:
 def test_broken_folder_fails_the_right_tests(pytester, broken):
     result = run(pytester, "-rA")
     result.assert_outcomes(**BROKEN_OUTCOMES)
+    # every test of the run: none in the file suite for the three clean files
     assert summary_outcomes(result) == {
-        "PASSED test_files.py::test_file_is_readable[flows/after-hours.yaml]",
-        "PASSED test_files.py::test_file_is_readable[layouts/bad-layout.yaml]",
-        "PASSED test_files.py::test_file_is_readable[layouts/wall-board.yaml]",
         "PASSED test_flows.py::test_flow_settings_complies[flows/after-hours.yaml::after-hours]",
         "PASSED test_layouts.py::test_layout_complies[layouts/wall-board.yaml::wall-board]",
         "FAILED test_files.py::test_file_is_readable[broken.yaml]",
         "FAILED test_files.py::test_file_is_readable[unknown-kind.yaml]",
         "FAILED test_layouts.py::test_layout_complies[layouts/bad-layout.yaml::bad-layout]",
     }
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_the_file_suite_tests_only_broken_files_and_gc_config_file_every_file(pytester):
+    """A clean file has no file-suite test; a broken one has exactly one, which fails.
+
+    Its configurations' tests are a clean file's checks, so every configuration is one
+    test, not two; ``gc_config_file`` still hands a user's own test every file.
+    """
+    folder = make_project(pytester, {})
+    shutil.copytree(REPO / "fixtures" / "configs", folder, dirs_exist_ok=True)
+    clean = load_run([folder], pytester.path)
+    assert clean.files
+    assert not any(clean.file_findings.values())  # the shipped examples are clean
+    assert {e.kind.name for e in clean.entries} == {
+        "DesktopLayout",
+        "FlowSettings",
+        "RoutingRule",
+        "RoutingStrategy",
+        "TriggerRule",
+    }  # every kind suite has configurations: no suite skips
+
+    # (a) only clean files: no file-suite item at all (not a skip), one test per configuration
+    result = run(pytester, "-rA")
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=len(clean.entries))
+    result.stdout.fnmatch_lines([f"collected {len(clean.entries)} items"])
+    assert not [line for line in result.outlines if "test_files.py" in line]
+    result.stdout.fnmatch_lines(
+        [f"{len(clean.entries)} configuration check(s): 0 file(s), {len(clean.entries)} *"]
+    )
+
+    # (b) one broken file beside the clean ones: its one file-suite test, failing
+    (folder / "broken.yaml").write_text(BROKEN_YAML, encoding="utf-8")
+    # (c) a user's own test over gc_config_file: still every file, clean or broken
+    pytester.makepyfile(
+        test_mine="def test_every_file(gc_config_file):\n    assert gc_config_file.relpath\n"
+    )
+    result = run(pytester, "-rA")
+    everything = load_run([folder], pytester.path)
+    assert [f.label for f in everything.files if everything.file_findings.get(f.relpath)] == [
+        "broken.yaml"
+    ]
+    outcomes = summary_outcomes(result)
+    assert {line for line in outcomes if "test_files.py" in line} == {
+        "FAILED test_files.py::test_file_is_readable[broken.yaml]"
+    }
+    assert {line for line in outcomes if "test_mine.py" in line} == {
+        f"PASSED test_mine.py::test_every_file[{f.label}]" for f in everything.files
+    }
+    assert len(everything.files) == len(clean.files) + 1
+    result.assert_outcomes(passed=len(clean.entries) + len(everything.files), failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
@@ -321,7 +375,7 @@ def test_sarif_catalogue_lists_every_rule(pytester, broken):
 def test_sarif_of_a_clean_run_has_no_results(pytester):
     make_project(pytester, {"flows/after-hours.yaml": FLOW})
     result = run(pytester, "--gc-sarif", "out.sarif")
-    result.assert_outcomes(passed=2, skipped=4)
+    result.assert_outcomes(passed=1)
     sarif_run, results = sarif_results(pytester.path / "out.sarif")
     assert results == []
     assert sarif_run["invocations"] == [{"executionSuccessful": True}]  # complete, and clean
@@ -332,7 +386,7 @@ def test_terminal_summary_counts_findings_by_rule_and_by_file(pytester, broken):
     result.stdout.fnmatch_lines(
         [
             "*= genesys-compliance findings =*",
-            "8 configuration check(s): 5 file(s), 3 configuration(s)",
+            "5 configuration check(s): 2 file(s), 3 configuration(s)",
             "5 finding(s), 4 failing",
             "by rule:",
             "  config/envelope * 1 error(s) * 0 warning(s) * 0 waived",
@@ -355,7 +409,7 @@ def test_terminal_summary_counts_findings_by_rule_and_by_file(pytester, broken):
 def test_waived_finding_is_shown_and_does_not_fail(pytester):
     make_project(pytester, {"layouts/wall-board.yaml": WAIVED_LAYOUT})
     result = run(pytester, "-rA")
-    result.assert_outcomes(passed=2, skipped=4)
+    result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
@@ -370,7 +424,7 @@ def test_an_expired_waiver_fails_and_does_not_waive(pytester):
     expired = WAIVED_LAYOUT.replace("2099-12-31", "2020-01-01")
     make_project(pytester, {"layouts/wall-board.yaml": expired})
     result = run(pytester)
-    result.assert_outcomes(passed=1, failed=1, skipped=4)
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "  configs/layouts/wall-board.yaml:6  config/waiver  waiver of layout/widget-type "
@@ -410,7 +464,7 @@ def warning_project(pytester: pytest.Pytester) -> Path:
 
 def test_warnings_are_reported_but_do_not_fail(pytester, warning_project):
     result = run(pytester, "--gc-sarif", "out.sarif")
-    result.assert_outcomes(passed=2, skipped=4)
+    result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         [
             "1 finding(s), 0 failing",
@@ -425,7 +479,7 @@ def test_warnings_are_reported_but_do_not_fail(pytester, warning_project):
 
 def test_gc_strict_makes_warnings_fail(pytester, warning_project):
     result = run(pytester, "--gc-strict")
-    result.assert_outcomes(passed=1, failed=1, skipped=4)
+    result.assert_outcomes(failed=1)
     assert_clean(result)
     result.stdout.fnmatch_lines(
         [
@@ -446,18 +500,14 @@ def test_junit_xml_has_one_testcase_per_configuration_and_suite(pytester, broken
     cases = list(ET.parse(pytester.path / "junit.xml").iter("testcase"))
     outcome = {(c.get("classname"), c.get("name")): [child.tag for child in c] for c in cases}
     assert len(outcome) == len(cases)
-    configurations = {key: tags for key, tags in outcome.items() if "NOTSET" not in key[1]}
-    assert configurations == {
+    # one case per configuration and per broken file; none for the kinds with no configuration
+    assert outcome == {
         ("test_files", "test_file_is_readable[broken.yaml]"): ["failure"],
-        ("test_files", "test_file_is_readable[flows/after-hours.yaml]"): [],
-        ("test_files", "test_file_is_readable[layouts/bad-layout.yaml]"): [],
-        ("test_files", "test_file_is_readable[layouts/wall-board.yaml]"): [],
         ("test_files", "test_file_is_readable[unknown-kind.yaml]"): ["failure"],
         ("test_flows", "test_flow_settings_complies[flows/after-hours.yaml::after-hours]"): [],
         ("test_layouts", "test_layout_complies[layouts/bad-layout.yaml::bad-layout]"): ["failure"],
         ("test_layouts", "test_layout_complies[layouts/wall-board.yaml::wall-board]"): [],
     }
-    assert sorted(tags for key, tags in outcome.items() if "NOTSET" in key[1]) == [["skipped"]] * 3
     failure = next(c for c in cases if c.get("name") == "test_file_is_readable[broken.yaml]")
     assert "configs/broken.yaml:4  config/parse" in (failure.find("failure").text or "")
 
@@ -468,7 +518,7 @@ def test_junit_xml_has_one_testcase_per_configuration_and_suite(pytester, broken
 def test_xdist_gives_the_same_outcomes_and_sarif(pytester, broken):
     (pytester.path / "conftest.py").write_text(CUSTOM_RULE_CONFTEST, encoding="utf-8")
     serial = run(pytester, "--gc-sarif", "serial.sarif")
-    outcomes = {"passed": 4, "failed": 4, "skipped": 3}  # the wall board has no notes widget
+    outcomes = {"passed": 1, "failed": 4}  # the wall board has no notes widget
     serial.assert_outcomes(**outcomes)
     parallel = pytester.runpytest_subprocess(
         *QUIET, "--gc-config-dir", "configs", "--gc-sarif", "parallel.sarif", "-n", "2"
@@ -486,7 +536,7 @@ def test_xdist_gives_the_same_outcomes_and_sarif(pytester, broken):
     custom = [result_key(r) for r in parallel_results if r["ruleId"] == "acme/layout-has-notes"]
     assert [key[1:3] for key in custom] == [("configs/layouts/wall-board.yaml", 12)]
     parallel.stdout.fnmatch_lines(
-        ["8 configuration check(s): 5 file(s), 3 configuration(s)", "6 finding(s), 5 failing"]
+        ["5 configuration check(s): 2 file(s), 3 configuration(s)", "6 finding(s), 5 failing"]
     )
 
 
@@ -499,7 +549,7 @@ def test_custom_rule_from_a_conftest_fires_and_is_in_the_sarif(pytester):
     )
     (pytester.path / "conftest.py").write_text(CUSTOM_RULE_CONFTEST, encoding="utf-8")
     result = run(pytester, "--gc-sarif", "out.sarif")
-    result.assert_outcomes(passed=1, failed=1, skipped=4)
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "  configs/layouts/bad-layout.yaml:8  acme/layout-has-notes  no notes-widget in the "
@@ -526,7 +576,7 @@ def test_custom_rule_can_be_waived_like_a_builtin_one(pytester):
     make_project(pytester, {"layouts/wall-board.yaml": layout})
     (pytester.path / "conftest.py").write_text(CUSTOM_RULE_CONFTEST, encoding="utf-8")
     result = run(pytester)
-    result.assert_outcomes(passed=2, skipped=4)
+    result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["  acme/layout-has-notes * 0 error(s) * 0 warning(s) * 1 waived"])
 
 
@@ -570,7 +620,7 @@ def test_policy_threshold_from_pyproject_applies(pytester):
     )
     make_project(pytester, {"layouts/ok.yaml": layout}, "max-grid-columns = 12\n")
     result = run(pytester)
-    result.assert_outcomes(passed=1, failed=1, skipped=4)
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["  configs/layouts/ok.yaml:7  layout/grid-size  *"])
 
 
@@ -621,7 +671,7 @@ def test_config_dirs_from_the_ini_are_relative_to_it(pytester):
     make_project(pytester, {"flows/after-hours.yaml": FLOW})
     pytester.makepyprojecttoml('[tool.pytest.ini_options]\ngc_config_dirs = ["configs"]\n')
     result = pytester.runpytest(*QUIET)
-    result.assert_outcomes(passed=2, skipped=4)
+    result.assert_outcomes(passed=1)
 
 
 def test_plugin_stays_quiet_when_no_suite_asks_for_configurations(pytester):

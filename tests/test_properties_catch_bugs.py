@@ -35,6 +35,7 @@ from genesys_compliance.kinds.layout import Layout, placed
 from genesys_compliance.kinds.routing_rule import RoutingRule, tree, walk
 from genesys_compliance.kinds.trigger import OPERATORS, Trigger
 from genesys_compliance.rules import Rule
+from tests.helpers import suite_file
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
 # Fixed whatever profile is active: deterministic, no database to pollute, one failure reported.
@@ -342,11 +343,11 @@ def suite(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ModuleType]
     applied twice; so the copy is executed with the budget loaded as the
     profile, and the session's own profile is put back at once.
     """
-    monkeypatch.syspath_prepend(str(SUITES))
+    monkeypatch.syspath_prepend(str(SUITES / "properties"))
     session_profile = settings.get_current_profile_name()
 
     def load(name: str, budget: settings = BUDGET) -> ModuleType:
-        spec = importlib.util.spec_from_file_location(f"_caught_{name}", SUITES / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(f"_caught_{name}", suite_file(f"{name}.py"))
         assert spec is not None
         assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
@@ -488,7 +489,7 @@ def test_condition_limit_plus_one_is_caught(
 def test_a_pytest_run_prints_the_seed_and_the_yaml_to_paste(pytester: pytest.Pytester) -> None:
     """End to end, as a user sees it: a failing suite run through pytest in a subprocess."""
     for name in ("_properties.py", "conftest.py", "test_properties_layout.py"):
-        pytester.makefile(Path(name).suffix, **{Path(name).stem: (SUITES / name).read_text()})
+        pytester.makefile(Path(name).suffix, **{Path(name).stem: suite_file(name).read_text()})
     pytester.makepyfile(
         broken_rules=textwrap.dedent("""
         import dataclasses

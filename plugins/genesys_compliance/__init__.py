@@ -1,7 +1,8 @@
 """genesys-compliance: Genesys Cloud configuration as code, checked by pytest.
 
-The public API: load and check configurations (:func:`load_run`), write your
-own rules (:func:`rule`, :class:`Violation`, registered through the
+The public API: load and check configurations (:func:`load_run`), declare a
+compliance suite (:func:`compliance_suite`), write your own rules
+(:func:`rule`, :class:`Violation`, registered through the
 ``pytest_gc_register_rules`` hook), and read policy thresholds.
 
 Names are imported on first use (PEP 562): pytest imports this package for
@@ -14,6 +15,7 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from genesys_compliance.checks import compliance_suite
     from genesys_compliance.config import ParseLimits, SourceFile
     from genesys_compliance.engine import Entry, Run, load_run
     from genesys_compliance.errors import DuplicateRuleError, GenesysComplianceError, PolicyError
@@ -57,6 +59,7 @@ __all__ = [
     "SourceFile",
     "Violation",
     "builtin_registry",
+    "compliance_suite",
     "erlang_c",
     "load_policy",
     "load_run",
@@ -66,6 +69,7 @@ __all__ = [
 ]
 
 _HOMES = {
+    "checks": ("compliance_suite",),
     "config": ("ParseLimits", "SourceFile"),
     "engine": ("Entry", "Run", "load_run"),
     "errors": ("DuplicateRuleError", "GenesysComplianceError", "PolicyError"),

@@ -12,6 +12,7 @@ Deselected tests are the user's choice, not a gap.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from datetime import date
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from genesys_compliance.ledger import Ledger
 
 if TYPE_CHECKING:
     from genesys_compliance.config import SourceFile
@@ -39,23 +42,26 @@ KIND_FIXTURES = frozenset(
 
 ORG_PLUGIN = "genesys_compliance.orgplugin"
 """The API stage's glue: part of this plugin, in a module of its own, registered by it."""
+CHECKS_PLUGIN = "genesys_compliance.checks"
+"""The suites' configuration checks as items, and their short run protocol; registered too."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     """Declare the plugin's own hooks (``pytest_gc_*``) and register its API-stage half.
 
-    One plugin in two modules: ``-p no:genesys_compliance`` disables both. The
-    org module is registered from here, so its options are added too
-    (``pytest_addoption`` is a historic hook). It is imported by name: it
-    builds on this module, a layer above it.
+    One plugin in three modules: ``-p no:genesys_compliance`` disables all. The
+    checks and org modules are registered from here, so their options are added
+    too (``pytest_addoption`` is a historic hook). They are imported by name: they
+    build on this module, a layer above it.
     """
     import importlib
 
     from genesys_compliance import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-    if pluginmanager.get_plugin(ORG_PLUGIN) is None:
-        pluginmanager.register(importlib.import_module(ORG_PLUGIN), ORG_PLUGIN)
+    for name in (CHECKS_PLUGIN, ORG_PLUGIN):
+        if pluginmanager.get_plugin(name) is None:
+            pluginmanager.register(importlib.import_module(name), name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -92,20 +98,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-class GcState:
-    """Per-process state: the policy, the registry and the run, each read on first use."""
+class GcState(Ledger):
+    """Per-process state: the policy, the registry and the run, each read on first use.
+
+    What the run checked and did not (the :class:`~genesys_compliance.ledger.Ledger`
+    it is) is kept beside them, so one registered plugin object holds the run.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
-        self.config = config
+        super().__init__(config)
         self._rules: tuple[Policy, Registry] | None = None
-        self.strict: bool = config.getoption("gc_strict")
-        self.collected: dict[tuple[Any, ...], Finding] = {}
-        self.checked = 0
-        self.subjects: set[tuple[str, str]] = set()
-        self.collection_errors: dict[str, None] = {}
-        self.not_run: dict[str, int] = {}
-        self.started = 0  # setup reports: items may share a node id (schemathesis' do)
-        self.not_checked: list[str] = []
         self._run: Run | None = None
 
     def load_rules(self) -> tuple[Policy, Registry]:
@@ -184,122 +186,13 @@ class GcState:
                 registry=self.registry,
                 context=RuleContext(policy=self.policy, today=date.today()),
             )
+            # The run lives until the process ends. Frozen, its millions of objects
+            # (and the few others alive now) are out of every later collection's
+            # walk: the full ones during the tests and the several passes of
+            # interpreter shutdown, which otherwise cost a quarter of a 10,000-file
+            # run. Only cyclic garbage among them is never freed, and they make none.
+            gc.freeze()
         return self._run
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        """Remember what failed to collect; xdist forwards workers' failures here, once each."""
-        if report.failed:
-            self.collection_errors[report.nodeid or "."] = None
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Gather findings where reports end up: the controller under xdist, else here."""
-        if report.when == "setup":
-            self.started += 1
-        reason: str | None = getattr(report, "gc_not_run", None)
-        if reason is not None:
-            self.not_run[reason] = self.not_run.get(reason, 0) + 1
-        raw = getattr(report, "gc_findings", None)
-        if raw is None:
-            return
-        from genesys_compliance.rules import Finding
-
-        self.checked += 1
-        self.subjects.update(
-            (kind, subject) for kind, subject in getattr(report, "gc_subjects", ())
-        )
-        for item in raw:
-            finding = Finding.from_dict(item)
-            self.collected.setdefault(tuple(item.values()), finding)
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """Say what the run did not check, then write the SARIF log once, from the controller."""
-        if _is_worker(self.config):
-            return
-        self.not_checked = self._gaps(session, exitstatus)
-        if self.config.getoption("gc_sarif"):
-            self._write_sarif(self.not_checked)
-
-    def _gaps(self, session: pytest.Session, exitstatus: int) -> list[str]:
-        """What the run did not check, one reason each; deselection is the user's choice.
-
-        Tests that never started are counted against what was collected (after
-        deselection), so a run stopped by ``-x``, ``--maxfail``, Ctrl-C or
-        collection errors says how much it left out.
-        """
-        gaps: list[str] = []
-        if self.collection_errors:
-            gaps.append(
-                f"{len(self.collection_errors)} collection error(s) in "
-                f"{', '.join(self.collection_errors)}: their tests did not run"
-            )
-        gaps += [
-            f"{count} test(s) that need the org did not run: {reason}"
-            for reason, count in self.not_run.items()
-        ]
-        if self.config.option.collectonly:
-            return [*gaps, "--collect-only: no test ran"]
-        missed = session.testscollected - self.started
-        if missed > 0:
-            why = session.shouldfail or session.shouldstop
-            if not why:
-                why = (
-                    "pytest stops at collection errors"
-                    if self.collection_errors and exitstatus == pytest.ExitCode.INTERRUPTED
-                    else "the run was interrupted"
-                )
-            gaps.append(f"{missed} collected test(s) did not run ({why})")
-        return gaps
-
-    def _write_sarif(self, not_checked: list[str]) -> None:
-        from genesys_compliance.reporting import write_sarif
-
-        path = Path(self.config.invocation_params.dir, self.config.getoption("gc_sarif"))
-        write_sarif(
-            path, self.findings(), self.registry, self.config.rootpath, not_checked=not_checked
-        )
-
-    def usage_error(self, reason: str) -> pytest.UsageError:
-        """The usage error to raise for ``reason``, after a SARIF log saying nothing was checked.
-
-        Written so a log left by an earlier run cannot be uploaded as this run's.
-        """
-        if self.config.getoption("gc_sarif") and not _is_worker(self.config):
-            self._write_sarif([f"nothing was checked: {reason}"])
-        return pytest.UsageError(f"genesys-compliance: {reason}")
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Summarise findings by rule and by file, and say what the run did not check."""
-        if _is_worker(self.config) or not (self.checked or self._speaks_for_the_gaps()):
-            return
-        from genesys_compliance.reporting import summary_lines
-
-        files = sum(1 for kind, _ in self.subjects if kind == "file")
-        terminalreporter.section("genesys-compliance findings")
-        terminalreporter.write_line(
-            f"{self.checked} configuration check(s): {files} file(s), "
-            f"{len(self.subjects) - files} configuration(s)"
-        )
-        lines = summary_lines(self.findings(), strict=self.strict, not_checked=self.not_checked)
-        for line in lines:
-            gap = line.startswith("NOT CHECKED")
-            terminalreporter.write_line(line, **({"red": True, "bold": True} if gap else {}))
-        target = self.config.getoption("gc_sarif")
-        if target:
-            terminalreporter.write_line(f"SARIF written to {target}")
-
-    def _speaks_for_the_gaps(self) -> bool:
-        """Whether an incomplete run that checked nothing is this plugin's to report.
-
-        It is when an org-stage test did not run, or when the configuration folders
-        exist; a project that never uses the plugin hears nothing from it.
-        """
-        if not self.not_checked or self.config.option.collectonly:
-            return False
-        return bool(self.not_run) or self.directory_problem() is None
-
-    def findings(self) -> list[Finding]:
-        """Every finding reported by a test of this run, in report order."""
-        return sorted(self.collected.values(), key=lambda f: f.sort_key())
 
 
 _PROFILES = ("dev", "nightly")
@@ -401,15 +294,14 @@ def gc_state(config: pytest.Config) -> GcState:
     return state
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize kind fixtures (``desktop_layout``...) with every configuration of the kind."""
-    names = set(metafunc.fixturenames)
-    if not names & {*KIND_FIXTURES, FILE_FIXTURE, ANY_FIXTURE}:
-        return  # the test is not ours: no import of the kinds (and pydantic) for it
-    from genesys_compliance.kinds import KINDS
+def collection_run(config: pytest.Config) -> Run:
+    """The run, for collection: every usage problem fails collection with a sentence.
 
-    wanted = [kind for kind in KINDS.values() if kind.fixture in names]
-    state = gc_state(metafunc.config)
+    A missing default folder, a policy that cannot be read, and a folder that holds
+    no configuration (an empty folder would leave every suite without a test, and a
+    run that checked nothing must not read as a pass) each fail without a traceback.
+    """
+    state = gc_state(config)
     try:
         problem = state.directory_problem()
     except pytest.UsageError as error:  # a policy read here, on first use: no traceback
@@ -418,8 +310,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         pytest.fail(problem, pytrace=False)
     run = state.run
     empty = state.empty_directories()
-    if empty:  # an empty folder would skip every suite: a skip must never read as a pass
+    if empty:
         pytest.fail(empty, pytrace=False)
+    return run
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize kind fixtures (``desktop_layout``...) with every configuration of the kind."""
+    names = set(metafunc.fixturenames)
+    if not names & {*KIND_FIXTURES, FILE_FIXTURE, ANY_FIXTURE}:
+        return  # the test is not ours: no import of the kinds (and pydantic) for it
+    from genesys_compliance.kinds import KINDS
+
+    wanted = [kind for kind in KINDS.values() if kind.fixture in names]
+    run = collection_run(metafunc.config)
     for kind in wanted:
         entries = run.by_kind(kind.name)
         metafunc.parametrize(kind.fixture, entries, ids=[e.id for e in entries])
@@ -465,19 +369,32 @@ def report_findings(
 ) -> None:
     """Record a test's findings for the reports and fail the test if any of them fails.
 
-    Every check fixture ends here, so all stages report the same way: the
-    failure lists every finding, the report carries them to SARIF and the
-    summary (from xdist workers too), and Allure gets its labels.
+    Every check fixture ends here, so all stages report the same way as the
+    suites' own checks (:mod:`genesys_compliance.checks`): the failure lists
+    every finding, the report carries them to SARIF and the summary (from xdist
+    workers too), and Allure gets its labels.
     """
-    state = gc_state(request.config)
-    request.node.stash[_FINDINGS] = [*request.node.stash.get(_FINDINGS, []), *findings]
-    request.node.stash[_SUBJECTS] = [*request.node.stash.get(_SUBJECTS, []), (kind, subject)]
-    if request.config.getoption("allure_report_dir", None):
+    record_findings(request.node, subject, kind, findings)
+    fail_with_findings(request.config, subject, findings)
+
+
+def record_findings(node: pytest.Item, subject: str, kind: str, findings: list[Finding]) -> None:
+    """Keep a test's findings for its report (``pytest_runtest_makereport``) and label Allure."""
+    node.stash[_FINDINGS] = [*node.stash.get(_FINDINGS, []), *findings]
+    node.stash[_SUBJECTS] = [*node.stash.get(_SUBJECTS, []), (kind, subject)]
+    if node.config.getoption("allure_report_dir", None):
         from genesys_compliance.reporting.allure import label_configuration
 
-        label_configuration(kind, request.node.module.__name__, findings)
-    if any(f.fails(strict=state.strict) for f in findings):
-        pytest.fail(_failure_text(subject, findings, state.strict), pytrace=False)
+        module = node.getparent(pytest.Module)
+        suite = module.obj.__name__ if module is not None else node.path.stem
+        label_configuration(kind, suite, findings)
+
+
+def fail_with_findings(config: pytest.Config, subject: str, findings: list[Finding]) -> None:
+    """Fail the running test, listing every finding, if any finding fails ``subject``."""
+    strict = gc_state(config).strict
+    if any(f.fails(strict=strict) for f in findings):
+        pytest.fail(_failure_text(subject, findings, strict), pytrace=False)
 
 
 def mark_not_run(request: pytest.FixtureRequest, reason: str) -> None:
@@ -518,7 +435,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.gc_findings = [f.to_dict() for f in findings]
             report.gc_subjects = item.stash.get(_SUBJECTS, [])
     return report
-
-
-def _is_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")

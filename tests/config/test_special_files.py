@@ -397,17 +397,21 @@ def test_plugin_fails_each_special_file_s_test_and_checks_its_neighbours(
         add_special(folder, name, maker, fifo_guard)
     result = run_plugin(pytester, "--gc-sarif", "out.sarif", *workers)
     assert_clean(result)
-    # one file test per special file fails, both neighbours' layouts fail on their overlap;
-    # the four suites whose kind has no configuration here skip their one (empty) test
-    result.assert_outcomes(passed=2, failed=len(SPECIAL_CASES) + 2, skipped=4)
+    # one file test per special file fails, both neighbours' layouts fail on their overlap
+    # (a clean file has no file test: its configurations' tests are its checks); the four
+    # suites whose kind has no configuration here have no test at all
+    result.assert_outcomes(failed=len(SPECIAL_CASES) + 2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     outcomes = summary_outcomes(result)
     text = "\n".join(result.outlines)
+    assert {line for line in outcomes if "test_files.py" in line} == {
+        f"FAILED test_files.py::test_file_is_readable[{name}]" for _, name, _, _ in SPECIAL_CASES
+    }  # exactly one file test per special file, none for the neighbours
     for _, name, _, message in SPECIAL_CASES:
-        assert f"FAILED test_files.py::test_file_is_readable[{name}]" in outcomes
         assert f"  configs/{name}:1  config/parse  {message.removesuffix('*')}" in text
     for neighbour in NEIGHBOURS:
-        assert f"PASSED test_files.py::test_file_is_readable[{neighbour}]" in outcomes
+        layout = f"{neighbour}::{neighbour.removesuffix('.yaml')}"
+        assert f"FAILED test_layouts.py::test_layout_complies[{layout}]" in outcomes
         assert f"  configs/{neighbour}:{OVERLAP_LINE}  layout/overlap  widget 'b' " in text
     _, results = sarif_results(pytester.path / "out.sarif")
     located = sorted(result_key(r)[:4] for r in results)

@@ -1,0 +1,167 @@
+"""What a pytest run checked and did not: findings gathered from reports, gaps, SARIF, summary.
+
+A run that did not check everything it was asked to (collection errors, an org
+the org-stage tests could not use, a run stopped early) must never read as
+clean: the reasons go to the terminal summary and to SARIF's
+``executionSuccessful``. Deselected tests are the user's choice, not a gap.
+Findings travel as report attributes, so under xdist they are gathered where
+reports end up, in the controller, which alone writes the outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from genesys_compliance.rules import Finding, Registry
+
+
+def is_worker(config: pytest.Config) -> bool:
+    """Whether this process is an xdist worker (its reports go to the controller)."""
+    return hasattr(config, "workerinput")
+
+
+class Ledger:
+    """The run's findings and gaps, kept from its reports; the plugin's state builds on it."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.strict: bool = config.getoption("gc_strict")
+        self.collected: dict[tuple[Any, ...], Finding] = {}
+        self.checked = 0
+        self.subjects: set[tuple[str, str]] = set()
+        self.collection_errors: dict[str, None] = {}
+        self.not_run: dict[str, int] = {}
+        self.finished = 0  # teardown reports: items may share a node id (schemathesis' do)
+        self.not_checked: list[str] = []
+
+    @property
+    def registry(self) -> Registry:
+        """The run's rule registry, for the SARIF catalogue (the plugin's state provides it)."""
+        raise NotImplementedError
+
+    def directory_problem(self) -> str | None:
+        """Why the configuration folders cannot be read, or ``None`` (the state provides it)."""
+        raise NotImplementedError
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Remember what failed to collect; xdist forwards workers' failures here, once each."""
+        if report.failed:
+            self.collection_errors[report.nodeid or "."] = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Gather findings where reports end up: the controller under xdist, else here."""
+        if report.when == "teardown":
+            self.finished += 1
+        reason: str | None = getattr(report, "gc_not_run", None)
+        if reason is not None:
+            self.not_run[reason] = self.not_run.get(reason, 0) + 1
+        raw = getattr(report, "gc_findings", None)
+        if raw is None:
+            return
+        from genesys_compliance.rules import Finding
+
+        self.checked += 1
+        self.subjects.update(
+            (kind, subject) for kind, subject in getattr(report, "gc_subjects", ())
+        )
+        for item in raw:
+            finding = Finding.from_dict(item)
+            self.collected.setdefault(tuple(item.values()), finding)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Say what the run did not check, then write the SARIF log once, from the controller."""
+        if is_worker(self.config):
+            return
+        self.not_checked = self._gaps(session, exitstatus)
+        if self.config.getoption("gc_sarif"):
+            self._write_sarif(self.not_checked)
+
+    def _gaps(self, session: pytest.Session, exitstatus: int) -> list[str]:
+        """What the run did not check, one reason each; deselection is the user's choice.
+
+        Tests that never finished (no teardown report: not started, or stopped in
+        the middle) are counted against what was collected (after deselection), so a
+        run stopped by ``-x``, ``--maxfail``, Ctrl-C or collection errors says how
+        much it left out; an interrupted run is never complete, even when the
+        interruption came after its last test.
+        """
+        gaps: list[str] = []
+        if self.collection_errors:
+            gaps.append(
+                f"{len(self.collection_errors)} collection error(s) in "
+                f"{', '.join(self.collection_errors)}: their tests did not run"
+            )
+        gaps += [
+            f"{count} test(s) that need the org did not run: {reason}"
+            for reason, count in self.not_run.items()
+        ]
+        if self.config.option.collectonly:
+            return [*gaps, "--collect-only: no test ran"]
+        missed = session.testscollected - self.finished
+        if missed <= 0 and exitstatus == pytest.ExitCode.INTERRUPTED:
+            gaps.append("the run was interrupted")
+        if missed > 0:
+            why = session.shouldfail or session.shouldstop
+            if not why:
+                why = (
+                    "pytest stops at collection errors"
+                    if self.collection_errors and exitstatus == pytest.ExitCode.INTERRUPTED
+                    else "the run was interrupted"
+                )
+            gaps.append(f"{missed} collected test(s) did not run ({why})")
+        return gaps
+
+    def _write_sarif(self, not_checked: list[str]) -> None:
+        from genesys_compliance.reporting import write_sarif
+
+        path = Path(self.config.invocation_params.dir, self.config.getoption("gc_sarif"))
+        write_sarif(
+            path, self.findings(), self.registry, self.config.rootpath, not_checked=not_checked
+        )
+
+    def usage_error(self, reason: str) -> pytest.UsageError:
+        """The usage error to raise for ``reason``, after a SARIF log saying nothing was checked.
+
+        Written so a log left by an earlier run cannot be uploaded as this run's.
+        """
+        if self.config.getoption("gc_sarif") and not is_worker(self.config):
+            self._write_sarif([f"nothing was checked: {reason}"])
+        return pytest.UsageError(f"genesys-compliance: {reason}")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Summarise findings by rule and by file, and say what the run did not check."""
+        if is_worker(self.config) or not (self.checked or self._speaks_for_the_gaps()):
+            return
+        from genesys_compliance.reporting import summary_lines
+
+        files = sum(1 for kind, _ in self.subjects if kind == "file")
+        terminalreporter.section("genesys-compliance findings")
+        terminalreporter.write_line(
+            f"{self.checked} configuration check(s): {files} file(s), "
+            f"{len(self.subjects) - files} configuration(s)"
+        )
+        lines = summary_lines(self.findings(), strict=self.strict, not_checked=self.not_checked)
+        for line in lines:
+            gap = line.startswith("NOT CHECKED")
+            terminalreporter.write_line(line, **({"red": True, "bold": True} if gap else {}))
+        target = self.config.getoption("gc_sarif")
+        if target:
+            terminalreporter.write_line(f"SARIF written to {target}")
+
+    def _speaks_for_the_gaps(self) -> bool:
+        """Whether an incomplete run that checked nothing is this plugin's to report.
+
+        It is when an org-stage test did not run, or when the configuration folders
+        exist; a project that never uses the plugin hears nothing from it.
+        """
+        if not self.not_checked or self.config.option.collectonly:
+            return False
+        return bool(self.not_run) or self.directory_problem() is None
+
+    def findings(self) -> list[Finding]:
+        """Every finding reported by a test of this run, in report order."""
+        return sorted(self.collected.values(), key=lambda f: f.sort_key())
