@@ -76,14 +76,28 @@ def allure(folder: Path) -> list[dict[str, Any]]:
     return sorted(results, key=lambda r: (r["fullName"], r["name"], r.get("historyId", "")))
 
 
+def _section(text: str, title: str) -> list[str]:
+    """The lines of the ``=== title ===`` section, up to the next ``===`` heading."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("=") and f" {title} " in line)
+    rest = lines[start + 1 :]
+    end = next((i for i, line in enumerate(rest) if line.startswith("===")), len(rest))
+    return rest[:end]
+
+
 def failures(text: str) -> list[str]:
-    """The finding lines of every failure and the plugin's summary section, in order of file."""
-    found = [line for line in text.splitlines() if re.match(r"^ {2}configs/\S+:\d+ {2}", line)]
-    summary = text.split("genesys-compliance findings", 1)[1].splitlines()
+    """Every failure's finding lines (in file order) and the plugin's summary section.
+
+    pytest's own short summary is left out: under ``CI`` it repeats the failure
+    messages, cut to the terminal's width.
+    """
+    found = [
+        line for line in _section(text, "FAILURES") if re.match(r"^ {2}configs/\S+:\d+ ", line)
+    ]
     summary = [
         line
-        for line in summary[1:]
-        if not line.startswith(("=", "FAILED", "PASSED", "SARIF written to"))
+        for line in _section(text, "genesys-compliance findings")
+        if not line.startswith("SARIF written to")
     ]
     return [*sorted(found), "--", *summary]
 
