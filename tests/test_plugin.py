@@ -606,6 +606,25 @@ def test_unknown_policy_key_is_a_clean_usage_error(pytester):
     assert_clean(result)
 
 
+def test_a_bad_webhooks_table_is_a_clean_usage_error(pytester):
+    webhooks = (
+        "[[tool.genesys-compliance.webhooks]]\n"
+        'url = "https://hooks.example.com/genesys"\n'
+        'events = ["apply.complete"]\n'
+        'secret-env = "GC_WEBHOOK_SECRET"\n'
+    )
+    make_project(pytester, {"flows/after-hours.yaml": FLOW}, webhooks)
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: genesys-compliance: *pyproject.toml [[]tool.genesys-compliance[]]: "
+            "webhooks.0.events: *unknown event 'apply.complete' (did you mean 'apply.completed'?)*"
+        ]
+    )
+    assert_clean(result)
+
+
 def test_policy_value_of_the_wrong_type_is_a_clean_usage_error(pytester):
     make_project(pytester, {"flows/after-hours.yaml": FLOW}, 'max-widgets = "twelve"\n')
     result = run(pytester)

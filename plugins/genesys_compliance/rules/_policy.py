@@ -7,6 +7,11 @@ silently ignored setting: a policy that does not apply is worse than none.
 The same table says where a project's configurations and custom rules are
 (``config-dirs``, ``rules``), so the pytest plugin and the command line find
 the same ones; :mod:`genesys_compliance.rules._project` reads those two.
+
+``[[tool.genesys-compliance.webhooks]]`` tables say who is told what apply did
+(SPEC 8). They name the environment variable that holds each signing secret,
+never the secret: a policy is committed, printed and compared, a secret is not.
+:mod:`genesys_compliance.webhooks` reads the variable when it signs a message.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -37,8 +43,108 @@ _RULES_REFERENCE = re.compile(
 )
 
 
+#: Every event the apply stage sends (SPEC 8), in the order a run emits them; a webhook
+#: table without ``events`` receives them all.
+WEBHOOK_EVENTS: tuple[str, ...] = (
+    "apply.started",
+    "apply.resource",
+    "apply.completed",
+    "apply.failed",
+    "apply.rolled-back",
+    "apply.conflict",
+)
+# POSIX's portable environment variable names.
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
 def _kebab(name: str) -> str:
     return name.replace("_", "-")
+
+
+class WebhookTarget(BaseModel):
+    """One ``[[tool.genesys-compliance.webhooks]]`` table: a receiver and the events it wants.
+
+    ``secret-env`` names the environment variable holding the signing secret; the
+    secret is read when a message is signed and is never held here, so printing,
+    logging or comparing a policy cannot disclose it. Error messages about a
+    table never repeat its values, in case a secret was pasted where a name belongs.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=_kebab, populate_by_name=True, extra="forbid", frozen=True, strict=True
+    )
+
+    url: str
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+    secret_env: str
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events_array(cls, value: Any) -> Any:
+        """TOML has arrays, not tuples; a lone string is the likely slip."""
+        if isinstance(value, list):
+            return tuple(value)
+        if not isinstance(value, tuple):
+            raise ValueError('must be an array of event names, e.g. ["apply.completed"]')
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise ValueError("must be an http:// or https:// URL without spaces")
+        try:
+            parts = urlsplit(value)
+            _ = parts.port  # parsing the port is what validates it
+        except ValueError:
+            raise ValueError("must be an http:// or https:// URL with a valid port") from None
+        if parts.scheme.lower() not in ("http", "https"):
+            scheme = f", not {parts.scheme!r}" if parts.scheme.isalnum() else ""
+            raise ValueError(f"must be an http:// or https:// URL{scheme}")
+        if parts.username is not None or parts.password is not None:
+            # The url is committed and audited; a credential in it would be too.
+            raise ValueError(
+                "must not hold a user name or password: receivers authenticate a message "
+                "by its signature (secret-env)"
+            )
+        if not parts.hostname:
+            raise ValueError("must name a host")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("is empty: leave it out to receive every event, or name some")
+        for event in value:
+            if event not in WEBHOOK_EVENTS:
+                close = difflib.get_close_matches(event, WEBHOOK_EVENTS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(
+                    f"unknown event {event!r}{hint}; the events are {', '.join(WEBHOOK_EVENTS)}"
+                )
+        # One order whatever the table's: equal targets compare and print alike.
+        return tuple(event for event in WEBHOOK_EVENTS if event in value)
+
+    @field_validator("secret_env")
+    @classmethod
+    def _variable_name(cls, value: str) -> str:
+        # The value is never echoed: it may be the secret, pasted in by mistake.
+        if value.startswith("whsec_"):
+            raise ValueError(
+                "holds a secret, not the name of a variable: put the secret in an "
+                "environment variable and name that variable here"
+            )
+        if not _ENV_NAME.match(value):
+            raise ValueError(
+                "must name the environment variable that holds the secret (letters, "
+                "digits and '_', not starting with a digit)"
+            )
+        return value
+
+    def wants(self, event_type: str) -> bool:
+        """Whether this receiver asked for ``event_type``."""
+        return event_type in self.events
 
 
 class Policy(BaseModel):
@@ -86,6 +192,8 @@ class Policy(BaseModel):
     config_dirs: tuple[str, ...] = ()
     # custom rules: modules with gc_register_rules(registry), or "module:function"
     rules: tuple[str, ...] = ()
+    # SPEC 8: who is told what apply did; [[tool.genesys-compliance.webhooks]] tables
+    webhooks: tuple[WebhookTarget, ...] = ()
 
     @field_validator("config_dirs")
     @classmethod
@@ -105,6 +213,29 @@ class Policy(BaseModel):
                 )
         return value
 
+    @field_validator("webhooks", mode="before")
+    @classmethod
+    def _array_of_tables(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError(
+                "must be an array of tables: write [[tool.genesys-compliance.webhooks]], "
+                "with double brackets, once per receiver"
+            )
+        return value
+
+    @field_validator("webhooks")
+    @classmethod
+    def _one_table_per_url(cls, value: tuple[WebhookTarget, ...]) -> tuple[WebhookTarget, ...]:
+        seen: set[str] = set()
+        for target in value:
+            if target.url in seen:
+                # Two tables would send the same event to one receiver twice.
+                raise ValueError(
+                    f"two tables send to {target.url}: give one table all the events it wants"
+                )
+            seen.add(target.url)
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _lists_as_sets(cls, data: Any) -> Any:
@@ -114,7 +245,7 @@ class Policy(BaseModel):
                 for name in (key, key.replace("-", "_")):
                     if isinstance(data.get(name), list):
                         data = {**data, name: frozenset(data[name])}
-            for key in ("config-dirs", "rules"):
+            for key in ("config-dirs", "rules", "webhooks"):
                 for name in (key, key.replace("-", "_")):
                     if isinstance(data.get(name), list):
                         data = {**data, name: tuple(data[name])}
@@ -148,10 +279,17 @@ def policy_from_mapping(table: dict[str, Any], *, source: str = "policy") -> Pol
 
 def _did_you_mean(error: Any) -> str:
     """For an unknown key, the known key it most resembles: a typo fixed in one line."""
-    if error["type"] != "extra_forbidden" or len(error["loc"]) != 1:
+    loc = error["loc"]
+    if error["type"] != "extra_forbidden":
         return ""
-    known = [field.alias or name for name, field in Policy.model_fields.items()]
-    close = difflib.get_close_matches(str(error["loc"][0]), known, n=1)
+    if len(loc) == 1:
+        model: type[BaseModel] = Policy
+    elif len(loc) == 3 and loc[0] == "webhooks":
+        model = WebhookTarget
+    else:
+        return ""
+    known = [field.alias or name for name, field in model.model_fields.items()]
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
