@@ -1,5 +1,3 @@
-import os
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +9,7 @@ from genesys_compliance.client import GenesysClient, RetryPolicy
 from genesys_compliance.errors import AuthError, ConflictError, NotFoundError, TransportError
 from genesys_compliance.simorg import serve
 from tests.api_support import BILLING, CI_CLIENT, CI_SECRET, SEED_DIR, TECH_SUPPORT, make_org
-
-REPO = SEED_DIR.parent.parent
+from tests.simorg._served import env, simorg_process
 
 
 def test_the_served_org_end_to_end_on_loopback() -> None:
@@ -78,49 +75,32 @@ def test_dropped_connections_over_http() -> None:
         assert names.count("Once") == 1
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    plugins = str(REPO / "plugins")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (plugins, env.get("PYTHONPATH", "")) if p)
-    return env
-
-
 def test_the_module_entry_point_serves_until_terminated(tmp_path: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "genesys_compliance.simorg",
-        "--port",
-        "0",
-        "--seed",
-        str(SEED_DIR),
-        "--client",
-        "extra-client:extra-secret-42",
-    ]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=tmp_path
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            ready, _, _ = select.select([proc.stdout], [], [], 20)
-            assert ready, "the server did not announce itself"
-            line = proc.stdout.readline()
-            assert "listening on http://127.0.0.1:" in line
-            url = line.rsplit(" ", 1)[-1].strip()
-            with GenesysClient(
-                client_id="extra-client", client_secret="extra-secret-42", api_base_url=url
-            ) as client:
-                assert client.licence_count() == 120
-        finally:
-            proc.terminate()
-            _, stderr = proc.communicate(timeout=10)
-    assert proc.returncode == 0, stderr
+    with simorg_process(tmp_path, "--client", "extra-client:extra-secret-42") as url:
+        with GenesysClient(
+            client_id="extra-client", client_secret="extra-secret-42", api_base_url=url
+        ) as client:
+            assert client.licence_count() == 120
+        # Without --control nothing can schedule a fault from outside.
+        refused = httpx.post(f"{url}/_simorg/faults", json={"kind": "rate_limit"})
+        assert refused.status_code == 404
+        assert "--control" in refused.json()["message"]
 
 
 def test_the_entry_point_explains_a_bad_seed(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "genesys_compliance.simorg", "--seed", str(tmp_path / "nope")],
-        capture_output=True, text=True, env=_env(), timeout=30, check=False,
+        capture_output=True, text=True, env=env(), timeout=30, check=False,
     )  # fmt: skip
     assert result.returncode == 2
     assert "no such seed folder" in result.stderr
+
+
+def test_the_entry_point_refuses_a_negative_latency(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "genesys_compliance.simorg", "--latency", "-1"]
+    result = subprocess.run(
+        [*command, "--seed", str(SEED_DIR)],
+        capture_output=True, text=True, env=env(), timeout=60, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "latency must be a finite number of seconds" in result.stderr

@@ -19,6 +19,7 @@ from genesys_compliance.client._redact import (
     redact_json,
 )
 from genesys_compliance.client._regions import Region, all_regions, base_urls, resolve_region
+from genesys_compliance.client._resources import Listing, Resource, ResourceClient
 from genesys_compliance.client._retry import RetryPolicy
 
 __all__ = [
@@ -28,10 +29,13 @@ __all__ = [
     "ExchangeLog",
     "GenesysClient",
     "JsonObject",
+    "Listing",
     "Page",
     "RateLimiter",
     "RedactingFilter",
     "Region",
+    "Resource",
+    "ResourceClient",
     "RetryPolicy",
     "Secret",
     "SystemClock",

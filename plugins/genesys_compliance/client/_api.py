@@ -1,16 +1,22 @@
-"""Typed calls per configuration kind, over the contract's operations."""
+"""Typed calls per configuration kind, and one generic resource interface, over the contract.
+
+The generic interface (:meth:`GenesysClient.resources`) is built from the
+contract's resource table, so every kind is read and written the same way:
+plan and apply never name a kind's operations, tokens or containers.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from genesys_compliance.client._client import BaseClient
+from genesys_compliance.client._client import _MAX_PAGES, BaseClient
+from genesys_compliance.client._paging import JsonObject, Page
+from genesys_compliance.client._redact import redact
+from genesys_compliance.client._resources import ResourceClient, correlation_of, json_object
 from genesys_compliance.errors import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
-
-    from genesys_compliance.client._paging import JsonObject
 
 __all__ = ["GenesysClient"]
 
@@ -24,6 +30,50 @@ class GenesysClient(BaseClient):
     client must never guess its way past a conflict.
     """
 
+    # ------------------------------------------------------------ any kind
+    def resources(self, kind: str) -> ResourceClient:
+        """The generic list/get/create/update/delete of one kind's resources.
+
+        Raises:
+            KeyError: The contract's resource table has no such kind.
+        """
+        return ResourceClient(self, self.contract.resources[kind])
+
+    def _get(self, kind: str, resource_id: str) -> JsonObject:
+        resources = self.resources(kind)
+        return resources.get(resources.key(resource_id)).body
+
+    def listing(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[tuple[Page, str | None]]:
+        """Like :meth:`pages`, with each page's ``ININ-Correlation-Id``.
+
+        The same sends as :meth:`pages` (``nextUri`` followed until absent,
+        through the one retry loop and the rate limiter); the correlation id
+        is what an audit record of a no-op quotes.
+        """
+        op = self.contract.operation(operation_id)
+        url = self.api_base_url + op.expand(path_params)
+        query: dict[str, Any] | None = {**(params or {}), "pageSize": page_size, "pageNumber": 1}
+        seen: set[str] = set()
+        for _ in range(_MAX_PAGES):
+            response = self._send(op, url, params=query, json_body=None, headers=None)
+            page = Page.from_json(json_object(response))
+            yield page, correlation_of(response)
+            if not page.next_uri or not page.entities:
+                return
+            if page.next_uri in seen:
+                raise ApiError(f"paging loops back to {redact(page.next_uri)}", url=redact(url))
+            seen.add(page.next_uri)
+            url = self._absolute(page.next_uri)
+            query = None
+        raise ApiError(f"more than {_MAX_PAGES} pages", url=redact(url))
+
     # ------------------------------------------------------------ DesktopLayout
     def list_layouts(self, *, page_size: int = 100) -> Iterator[JsonObject]:
         """Every desktop layout."""
@@ -31,7 +81,7 @@ class GenesysClient(BaseClient):
 
     def get_layout(self, layout_id: str) -> JsonObject:
         """One desktop layout, with its ``version``."""
-        return _object(self.call("getDesktopLayout", path_params={"layoutId": layout_id}))
+        return self._get("DesktopLayout", layout_id)
 
     def create_layout(self, layout: Mapping[str, Any]) -> JsonObject:
         """Create a layout; the answer carries its new id and version 1."""
@@ -57,7 +107,7 @@ class GenesysClient(BaseClient):
 
     def get_flow(self, flow_id: str) -> JsonObject:
         """One flow with its settings and ``version``."""
-        return _object(self.call("getFlow", path_params={"flowId": flow_id}))
+        return self._get("FlowSettings", flow_id)
 
     def patch_flow_settings(self, flow_id: str, settings: Mapping[str, Any]) -> JsonObject:
         """Replace a flow's settings; ``settings["version"]`` must be current (409 otherwise)."""
@@ -138,7 +188,7 @@ class GenesysClient(BaseClient):
 
     def get_trigger_rule(self, rule_id: str) -> JsonObject:
         """One trigger rule, with its ``etag``."""
-        return _object(self.call("getTriggerRule", path_params={"ruleId": rule_id}))
+        return self._get("TriggerRule", rule_id)
 
     def create_trigger_rule(self, rule: Mapping[str, Any]) -> JsonObject:
         """Create a trigger rule; the answer carries its id and etag."""
@@ -148,15 +198,8 @@ class GenesysClient(BaseClient):
         self, rule_id: str, rule: Mapping[str, Any], *, etag: str
     ) -> JsonObject:
         """Replace a trigger rule under ``If-Match: <etag>`` (412 when stale)."""
-        body = {k: v for k, v in rule.items() if k != "etag"}
-        return _object(
-            self.call(
-                "updateTriggerRule",
-                path_params={"ruleId": rule_id},
-                json_body=body,
-                headers={"If-Match": etag},
-            )
-        )
+        rules = self.resources("TriggerRule")
+        return rules.update(rules.key(rule_id), rule, token=etag).body
 
     def list_assist_templates(self, *, page_size: int = 100) -> Iterator[JsonObject]:
         """Every agent-assist template (what ``templateId`` may name)."""
@@ -172,7 +215,7 @@ class GenesysClient(BaseClient):
 
     def get_routing_rule(self, rule_id: str) -> JsonObject:
         """One routing rule, with its ``version``."""
-        return _object(self.call("getRoutingRule", path_params={"ruleId": rule_id}))
+        return self._get("RoutingRule", rule_id)
 
     def create_routing_rule(self, queue_id: str, rule: Mapping[str, Any]) -> JsonObject:
         """Create a rule in a queue (409 when the name is taken there)."""

@@ -14,12 +14,15 @@ from genesys_compliance.contract._operations import (
     build_operations,
 )
 from genesys_compliance.contract._problems import Problem
+from genesys_compliance.contract._resources_check import build_resource_table
 from genesys_compliance.contract._schemas import SchemaSet, coerce_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     import httpx
+
+    from genesys_compliance.contract._resources import ResourceTable
 
 __all__ = ["Contract", "load_contract"]
 
@@ -32,12 +35,16 @@ class Contract:
 
     Build it with :meth:`load`; instances are immutable and shared, so a
     client, a simulated org and a suite holding the same endpoints agree.
+
+    Raises:
+        ResourceTableError: The document's resource table does not fit it.
     """
 
     def __init__(self, document: dict[str, Any]) -> None:
         self._document = document
         self._operations = build_operations(document)
         self._by_id = {op.operation_id: op for op in self._operations}
+        self._resources = build_resource_table(document, self._by_id)
         self._schemas = SchemaSet(document)
         self._json = json.dumps(document, indent=2, sort_keys=False)
 
@@ -75,6 +82,11 @@ class Contract:
     def kinds(self) -> tuple[str, ...]:
         """The configuration kinds the contract has payload schemas for."""
         return tuple(self._document["x-genesys-compliance"]["kindSchemas"])
+
+    @property
+    def resources(self) -> ResourceTable:
+        """The resource table: each kind's operations, identity, token, sets, write order."""
+        return self._resources
 
     def kind_prefix(self, kind: str) -> str:
         """Where the kind's endpoints live (after relocation)."""

@@ -3,12 +3,15 @@
 Layer L2: built on the contract (every request is validated against it) and
 the client's clock seam. One handler, two faces: ``simorg_router`` for
 in-process tests, ``serve`` (and ``python -m genesys_compliance.simorg``) for
-real HTTP on loopback.
+real HTTP on loopback. Faults are scheduled in process through ``org.faults``
+and on a running server (``--control``) through ``SimOrgControl``.
 """
 
 from genesys_compliance.simorg._cli import main
-from genesys_compliance.simorg._faults import Fault, FaultKind, FaultPlan
+from genesys_compliance.simorg._faults import Fault, FaultKind, FaultPlan, FaultScheduler
 from genesys_compliance.simorg._handler import SimOrg
+from genesys_compliance.simorg._journal import HandledRequest, RequestLog
+from genesys_compliance.simorg._remote import RemoteFaultPlan, SimOrgControl
 from genesys_compliance.simorg._respx import simorg_router
 from genesys_compliance.simorg._seed import OrgSeed, SeedError, load_seed
 from genesys_compliance.simorg._state import OAuthClient, OrgState
@@ -18,11 +21,16 @@ __all__ = [
     "Fault",
     "FaultKind",
     "FaultPlan",
+    "FaultScheduler",
+    "HandledRequest",
     "OAuthClient",
     "OrgSeed",
     "OrgState",
+    "RemoteFaultPlan",
+    "RequestLog",
     "SeedError",
     "SimOrg",
+    "SimOrgControl",
     "SimOrgServer",
     "load_seed",
     "main",

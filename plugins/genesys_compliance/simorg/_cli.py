@@ -40,10 +40,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--token-lifetime", type=float, default=86400.0, help="seconds a token stays valid"
     )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="every request waits this long before the org answers (default 0)",
+    )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="serve the fault-control interface under /_simorg, to loopback clients only "
+        "(see fixtures/org/README.md)",
+    )
     args = parser.parse_args(argv)
     try:
         org = SimOrg.from_path(
-            args.seed, rate_limit_per_minute=args.rate_limit, token_lifetime=args.token_lifetime
+            args.seed,
+            rate_limit_per_minute=args.rate_limit,
+            token_lifetime=args.token_lifetime,
+            latency=args.latency,
         )
     except (SeedError, ValueError) as exc:
         print(f"genesys-compliance-simorg: {exc}", file=sys.stderr)
@@ -55,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         org.add_client(client_id, secret)
     try:
-        server = bind(org, args.host, args.port)
+        server = bind(org, args.host, args.port, control=args.control)
     except OSError as exc:
         print(
             f"genesys-compliance-simorg: cannot bind {args.host}:{args.port}: {exc}",
@@ -68,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     print(f"simulated org {org.state.org_id} listening on {server.url}", flush=True)
+    if args.control:
+        print(f"control interface on {server.url}/_simorg (loopback clients only)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

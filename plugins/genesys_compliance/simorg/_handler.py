@@ -20,17 +20,24 @@ import httpx
 
 from genesys_compliance.client import Clock, SystemClock
 from genesys_compliance.contract import Contract
-from genesys_compliance.simorg._faults import FaultKind, FaultPlan
+from genesys_compliance.simorg._audit import AuditTrail
+from genesys_compliance.simorg._faults import Fault, FaultKind, FaultPlan
+from genesys_compliance.simorg._journal import (
+    ANSWERED,
+    DROPPED_AFTER,
+    DROPPED_BEFORE,
+    RequestLog,
+)
 from genesys_compliance.simorg._ops import Call, Operations
+from genesys_compliance.simorg._outside import OutsideWrites
 from genesys_compliance.simorg._replies import Reply, RequestRejectedError, error_body, to_response
 from genesys_compliance.simorg._seed import OrgSeed, load_seed
 from genesys_compliance.simorg._state import OAuthClient, OrgState
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from pathlib import Path
 
-    from genesys_compliance.contract import RouteMatch
+    from genesys_compliance.contract import Operation, RouteMatch
 
 __all__ = ["SimOrg", "logger"]
 
@@ -59,10 +66,15 @@ class SimOrg:
 
     Call it with an ``httpx.Request``; it answers like the platform would:
     the token endpoint, bearer tokens with scopes, 300 requests a minute per
-    token, contract validation (400), 404, version and etag conflicts, and
-    ``ININ-Correlation-Id`` on every response. Use it as the side effect of
-    respx routes (``simorg_router``), as an ``httpx.MockTransport`` handler, or
-    over HTTP (``serve``).
+    token, contract validation (400), 404, version and etag conflicts, an
+    audit trail of every write, and ``ININ-Correlation-Id`` on every
+    response. Use it as the side effect of respx routes (``simorg_router``),
+    as an ``httpx.MockTransport`` handler, or over HTTP (``serve``).
+
+    Attributes:
+        faults: Faults to inject into coming requests (see ``FaultPlan``).
+        requests: What the org did with each recent request (see ``RequestLog``).
+        audit: The audit trail ``queryAudits`` answers from.
 
     Args:
         seed: The starting state; see ``load_seed`` and ``fixtures/org``.
@@ -70,6 +82,7 @@ class SimOrg:
         clock: Time for token expiry, rate windows, latency and timestamps.
         rate_limit_per_minute: Requests a token may make per 60-second window.
         token_lifetime: Seconds a token is valid.
+        latency: Seconds every request waits on ``clock`` before it is handled.
     """
 
     def __init__(
@@ -80,12 +93,13 @@ class SimOrg:
         clock: Clock | None = None,
         rate_limit_per_minute: int = 300,
         token_lifetime: float = 86400.0,
+        latency: float = 0.0,
     ) -> None:
         if rate_limit_per_minute < 1:
             raise ValueError("rate_limit_per_minute must be at least 1")
         self.contract = contract if contract is not None else Contract.load()
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self.faults = FaultPlan()
+        self.latency = latency
         self.state = OrgState.from_seed(seed)
         self.rate_limit_per_minute = rate_limit_per_minute
         self.token_lifetime = token_lifetime
@@ -94,7 +108,13 @@ class SimOrg:
         self._windows: dict[str, _Window] = {}
         self._epoch = datetime.now(UTC)
         self._started = self.clock.now()
-        self._ops = Operations(self.state, self.contract, self._timestamp)
+        self.audit = AuditTrail(self.state.audits, self._timestamp)
+        self._ops = Operations(self.state, self.contract, self._timestamp, self.audit)
+        self._outside = OutsideWrites(
+            self.state, self.contract, self._lock, self._timestamp, self.audit
+        )
+        self.faults = FaultPlan(check=self._outside.check)
+        self.requests = RequestLog()
 
     @classmethod
     def from_path(cls, path: str | Path, **kwargs: Any) -> SimOrg:
@@ -132,55 +152,123 @@ class SimOrg:
             for info in self._tokens.values():
                 info.expires_at = min(info.expires_at, self.clock.now())
 
-    def concurrent_write(self, operation_id: str, path_params: Mapping[str, str]) -> bool:
-        """Bump the version or etag another admin's write would; ``False`` if nothing to bump."""
-        with self._lock:
-            return self._bump(operation_id, dict(path_params))
+    @property
+    def latency(self) -> float:
+        """Seconds every request waits on the org's clock (``--latency``)."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("latency must be a finite number of seconds, at least 0")
+        self._latency = float(seconds)
+
+    def change(
+        self,
+        entity_type: str,
+        entity_id: str,
+        *,
+        client_id: str,
+        field: str | None = None,
+        value: Any = None,
+    ) -> dict[str, Any]:
+        """Write one field of an entity as another client would, bypassing HTTP; audited.
+
+        This is the colleague who edits a resource in the UI while apply runs:
+        the field (a JSON pointer into the entity as a GET shows it) takes the
+        value, the version or etag moves on, and the audit trail names
+        ``client_id``. Without ``field`` only the token moves.
+
+        Returns:
+            The entity as stored afterwards (without ``selfUri``).
+
+        Raises:
+            ValueError: An unknown entity type, a bad pointer, or a value that
+                would leave the entity outside its contract schema.
+            LookupError: No such entity.
+        """
+        return self._outside.change(
+            entity_type, entity_id, client_id=client_id, field=field, value=value
+        )
 
     # ------------------------------------------------------------ the handler
     def __call__(self, request: httpx.Request) -> httpx.Response:
         """Answer one request (raises ``httpx`` transport errors for dropped connections)."""
         correlation_id = str(uuid.uuid4())
-        base = {"ININ-Correlation-Id": correlation_id}
         raw_path = request.url.raw_path.decode("ascii").split("?", 1)[0]
-        if request.method == "GET" and raw_path == DOCUMENT_PATH:
+        found = None if raw_path == DOCUMENT_PATH else self.contract.match(request.method, raw_path)
+        op = found.operation if found is not None else None
+        faults = (
+            self.faults.take(op.operation_id, op.method, raw_path, write=_is_write(op))
+            if op is not None
+            else []
+        )
+        latency = self._wait(faults)
+
+        def log(status: int | None, outcome: str) -> None:
+            self.requests.add(
+                correlation_id=correlation_id,
+                method=request.method,
+                path=raw_path,
+                operation_id=op.operation_id if op is not None else None,
+                status=status,
+                outcome=outcome,
+                latency=latency,
+                faults=tuple(f.id for f in faults),
+            )
+
+        for fault in faults:
+            if fault.kind is FaultKind.CONCURRENT_WRITE and found is not None:
+                self._outside.race(fault, found)
+        drop = next((f for f in faults if f.kind is FaultKind.DROP_CONNECTION), None)
+        if drop is not None and not drop.after_processing:
+            log(None, DROPPED_BEFORE)
+            raise httpx.ConnectError("simulated: connection refused", request=request)
+        response = self._answer(request, raw_path, found, faults, correlation_id)
+        logger.debug("%s %s -> %d", request.method, raw_path, response.status_code)
+        if drop is not None:
+            log(response.status_code, DROPPED_AFTER)
+            raise httpx.RemoteProtocolError(
+                "simulated: server disconnected without sending a response", request=request
+            )
+        log(response.status_code, ANSWERED)
+        return response
+
+    # ------------------------------------------------------------ internals
+    def _wait(self, faults: list[Fault]) -> float:
+        delay = self._latency + sum(f.seconds for f in faults if f.kind is FaultKind.LATENCY)
+        if delay <= 0:
+            return 0.0
+        started = self.clock.now()
+        self.clock.sleep(delay)
+        return self.clock.now() - started
+
+    def _answer(
+        self,
+        request: httpx.Request,
+        raw_path: str,
+        found: RouteMatch | None,
+        faults: list[Fault],
+        correlation_id: str,
+    ) -> httpx.Response:
+        base = {"ININ-Correlation-Id": correlation_id}
+        if raw_path == DOCUMENT_PATH and request.method == "GET":
             return httpx.Response(
                 200,
                 headers={**base, "Content-Type": "application/json"},
                 content=self.contract.to_json().encode("utf-8"),
             )
-        found = self.contract.match(request.method, raw_path)
         if found is None:
             return self._unrouted(request, raw_path, correlation_id)
-        op = found.operation
-        faults = self.faults.take(op.operation_id, op.method)
         for fault in faults:
-            if fault.kind is FaultKind.LATENCY:
-                self.clock.sleep(fault.seconds)
-        drop_after = False
-        for fault in faults:
-            if fault.kind is FaultKind.DROP_CONNECTION:
-                if not fault.after_processing:
-                    raise httpx.ConnectError("simulated: connection refused", request=request)
-                drop_after = True
-            elif fault.kind is FaultKind.SERVER_ERROR:
+            if fault.kind is FaultKind.SERVER_ERROR:
                 return self._fault_reply(fault.status, correlation_id)
-            elif fault.kind is FaultKind.RATE_LIMIT:
+            if fault.kind is FaultKind.RATE_LIMIT:
                 return self._rate_limited(correlation_id, fault.retry_after, None)
-            elif fault.kind is FaultKind.CONCURRENT_WRITE:
-                with self._lock:
-                    self._bump(op.operation_id, dict(found.path_params))
         request.read()
         with self._lock:
-            response = self._handle(request, found, correlation_id)
-        logger.debug("%s %s -> %d", request.method, raw_path, response.status_code)
-        if drop_after:
-            raise httpx.RemoteProtocolError(
-                "simulated: server disconnected without sending a response", request=request
-            )
-        return response
+            return self._handle(request, found, correlation_id)
 
-    # ------------------------------------------------------------ internals
     def _handle(
         self, request: httpx.Request, found: RouteMatch, correlation_id: str
     ) -> httpx.Response:
@@ -327,26 +415,17 @@ class SimOrg:
         body = error_body(status, code, message, headers["ININ-Correlation-Id"])
         return to_response(Reply(status, body), headers)
 
-    def _bump(self, operation_id: str, path_params: dict[str, str]) -> bool:
-        bumped = self.state.bump(operation_id, path_params)
-        if bumped is None:
-            return False
-        collection, ident = bumped
-        self.state.audits.append(
-            {
-                "id": str(uuid.uuid4()),
-                "timestamp": self._timestamp(),
-                "action": "update",
-                "entityType": collection,
-                "entityId": ident,
-                "clientId": "concurrent-writer",
-            }
-        )
-        return True
-
     def _timestamp(self) -> str:
         moment = self._epoch + timedelta(seconds=self.clock.now() - self._started)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _is_write(op: Operation) -> bool:
+    # PUT and DELETE are idempotent writes; a POST or PATCH is a write unless
+    # the contract marks it a query (x-genesys-idempotent).
+    if op.server != "api":
+        return False
+    return op.method in ("PUT", "DELETE") or (op.method in ("POST", "PATCH") and not op.idempotent)
 
 
 def _bearer(header: str | None) -> str | None:

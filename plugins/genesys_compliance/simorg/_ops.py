@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import fnmatch
 import math
 import uuid
@@ -18,12 +19,13 @@ if TYPE_CHECKING:
     import httpx
 
     from genesys_compliance.contract import Contract
+    from genesys_compliance.simorg._audit import AuditTrail
     from genesys_compliance.simorg._state import OrgState
 
 __all__ = ["Call", "Operations"]
 
 _DEFAULT_PAGE_SIZE = 25
-_AUDIT_FIELDS = ("entityType", "entityId", "action", "clientId")
+_AUDIT_FIELDS = ("entityType", "entityId", "action", "clientId", "correlationId")
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,17 @@ class Operations:
     existence, versions, uniqueness, references.
     """
 
-    def __init__(self, state: OrgState, contract: Contract, timestamp: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        state: OrgState,
+        contract: Contract,
+        timestamp: Callable[[], str],
+        trail: AuditTrail,
+    ) -> None:
         self.state = state
         self._contract = contract
         self._timestamp = timestamp
+        self._trail = trail
 
     def dispatch(self, call: Call) -> Reply:
         """Run the operation named by the call."""
@@ -83,7 +92,7 @@ class Operations:
         layout = {k: v for k, v in call.body.items() if k != "version"}
         layout.update(id=str(uuid.uuid4()), version=1, modifiedDate=self._timestamp())
         self.state.layouts[layout["id"]] = layout
-        self._audit(call, "create", "layouts", layout["id"], 1)
+        self._audit(call, "create", "layouts", layout["id"], 1, None, layout)
         return Reply(201, self._self_uri("getDesktopLayout", "layoutId", layout))
 
     def op_updateDesktopLayout(self, call: Call) -> Reply:  # noqa: N802
@@ -94,7 +103,7 @@ class Operations:
         layout = {k: v for k, v in call.body.items() if k != "version"}
         layout.update(id=layout_id, version=current["version"] + 1, modifiedDate=self._timestamp())
         self.state.layouts[layout_id] = layout
-        self._audit(call, "update", "layouts", layout_id, layout["version"])
+        self._audit(call, "update", "layouts", layout_id, layout["version"], current, layout)
         return Reply(200, self._self_uri("getDesktopLayout", "layoutId", layout))
 
     def op_getUserPreferences(self, call: Call) -> Reply:  # noqa: N802
@@ -126,17 +135,18 @@ class Operations:
         if body["orgId"] != self.state.org_id:
             raise _invalid("orgId", "The body's orgId {value} is not this org.", body["orgId"])
         _check_version(body["version"], flow["version"], "flow")
+        before = copy.deepcopy(flow)
         flow.update(
             settings=body["settings"], version=flow["version"] + 1, modifiedDate=self._timestamp()
         )
-        self._audit(call, "update", "flows", flow_id, flow["version"])
+        self._audit(call, "update", "flows", flow_id, flow["version"], before, flow)
         return Reply(200, self._self_uri("getFlow", "flowId", flow))
 
     def op_reloadFlows(self, call: Call) -> Reply:  # noqa: N802
         """Queue a reload of the org's flow settings."""
         if call.body["orgId"] != self.state.org_id:
             raise _invalid("orgId", "The body's orgId {value} is not this org.", call.body["orgId"])
-        self._audit(call, "reload", "flows", self.state.org_id, None)
+        self._audit(call, "reload", "flows", self.state.org_id, None, None, None)
         return Reply(
             202, {"id": str(uuid.uuid4()), "status": "accepted", "orgId": self.state.org_id}
         )
@@ -176,11 +186,13 @@ class Operations:
         repeated = sorted({m for m in media if media.count(m) > 1})
         if repeated:
             raise _invalid("strategies", "Media type {value} appears twice.", repeated[0])
+        before = {"strategies": copy.deepcopy(stored["items"])}
         by_media = {s["mediaType"]: s for s in stored["items"]}
         by_media.update({s["mediaType"]: s for s in call.body["strategies"]})
         stored["items"] = list(by_media.values())
         stored["version"] += 1
-        self._audit(call, "update", "strategies", queue_id, stored["version"])
+        after = {"strategies": stored["items"]}
+        self._audit(call, "update", "strategies", queue_id, stored["version"], before, after)
         return self._strategies_reply(queue_id)
 
     def op_queryEntitlements(self, call: Call) -> Reply:  # noqa: N802
@@ -240,7 +252,7 @@ class Operations:
         rule = {k: v for k, v in call.body.items() if k != "etag"}
         rule.update(id=rule_id, etag="1")
         self.state.trigger_rules[rule_id] = rule
-        self._audit(call, "create", "triggerRules", rule_id, "1")
+        self._audit(call, "create", "triggerRules", rule_id, "1", None, rule)
         return Reply(201, self._self_uri("getTriggerRule", "ruleId", rule), _etag("1"))
 
     def op_updateTriggerRule(self, call: Call) -> Reply:  # noqa: N802
@@ -263,7 +275,7 @@ class Operations:
         rule = {k: v for k, v in call.body.items() if k != "etag"}
         rule.update(id=rule_id, etag=str(int(current["etag"]) + 1))
         self.state.trigger_rules[rule_id] = rule
-        self._audit(call, "update", "triggerRules", rule_id, rule["etag"])
+        self._audit(call, "update", "triggerRules", rule_id, rule["etag"], current, rule)
         return Reply(200, self._self_uri("getTriggerRule", "ruleId", rule), _etag(rule["etag"]))
 
     def op_listAssistTemplates(self, call: Call) -> Reply:  # noqa: N802
@@ -295,7 +307,7 @@ class Operations:
         rule = {k: v for k, v in call.body.items() if k != "version"}
         rule.update(id=str(uuid.uuid4()), version=1, queue={"id": queue_id})
         self.state.routing_rules[rule["id"]] = rule
-        self._audit(call, "create", "routingRules", rule["id"], 1)
+        self._audit(call, "create", "routingRules", rule["id"], 1, None, rule)
         return Reply(201, self._self_uri("getRoutingRule", "ruleId", rule))
 
     def op_patchRoutingRule(self, call: Call) -> Reply:  # noqa: N802
@@ -309,15 +321,23 @@ class Operations:
         rule = {k: v for k, v in call.body.items() if k != "version"}
         rule.update(id=rule_id, version=current["version"] + 1, queue={"id": queue_id})
         self.state.routing_rules[rule_id] = rule
-        self._audit(call, "update", "routingRules", rule_id, rule["version"])
+        self._audit(call, "update", "routingRules", rule_id, rule["version"], current, rule)
         return Reply(200, self._self_uri("getRoutingRule", "ruleId", rule))
 
     def op_deleteRoutingRule(self, call: Call) -> Reply:  # noqa: N802
-        """Delete a rule."""
+        """Delete a rule; an ``If-Match`` naming its version must be current (409 otherwise).
+
+        A rollback deletes what its run created only if nobody changed it
+        since, so the delete takes the rule's version as a precondition; with
+        no ``If-Match`` the delete is unconditional, as the contract allows.
+        """
         rule_id = call.path_params["ruleId"]
-        _find(self.state.routing_rules, rule_id, "routing rule")
+        current = _find(self.state.routing_rules, rule_id, "routing rule")
+        sent = call.request.headers.get("if-match")
+        if sent is not None:
+            _check_version(_unquote_etag(sent), current["version"], "routing rule")
         del self.state.routing_rules[rule_id]
-        self._audit(call, "delete", "routingRules", rule_id, None)
+        self._audit(call, "delete", "routingRules", rule_id, current["version"], current, None)
         return Reply(204)
 
     # ------------------------------------------------------------ audit
@@ -403,20 +423,25 @@ class Operations:
                 )
 
     def _audit(
-        self, call: Call, action: str, entity_type: str, entity_id: str, version: int | str | None
+        self,
+        call: Call,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        version: int | str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
     ) -> None:
-        record: dict[str, Any] = {
-            "id": str(uuid.uuid4()),
-            "timestamp": self._timestamp(),
-            "action": action,
-            "entityType": entity_type,
-            "entityId": entity_id,
-            "clientId": call.client_id,
-            "correlationId": call.correlation_id,
-        }
-        if version is not None:
-            record["version"] = version
-        self.state.audits.append(record)
+        self._trail.record(
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            client_id=call.client_id,
+            correlation_id=call.correlation_id,
+            version=version,
+            before=before,
+            after=after,
+        )
 
 
 def _find(store: Mapping[str, dict[str, Any]], ident: str, what: str) -> dict[str, Any]:
@@ -428,8 +453,9 @@ def _find(store: Mapping[str, dict[str, Any]], ident: str, what: str) -> dict[st
     return found
 
 
-def _check_version(sent: int, current: int, what: str) -> None:
-    if sent != current:
+def _check_version(sent: int | str, current: int, what: str) -> None:
+    # If-Match carries text ("4"), a body carries a JSON number (4, or 4.0).
+    if (sent.strip() != str(current)) if isinstance(sent, str) else (sent != current):
         raise RequestRejectedError(
             409,
             "version.mismatch",

@@ -85,44 +85,11 @@ class OrgState:
             routing_rules=_by_id(seed.entities("routingRules")),
         )
 
-    def bump(self, operation_id: str, path_params: dict[str, str]) -> tuple[str, str] | None:
-        """Advance the version or etag a write to this operation would check.
-
-        Returns:
-            The entity type and id bumped, or ``None`` when the operation
-            guards nothing or its target does not exist.
-        """
-        target = _GUARDED.get(operation_id)
-        if target is None:
-            return None
-        collection, param, key = target
-        store: dict[str, dict[str, Any]] = getattr(self, collection)
-        ident = path_params.get(param, "")
-        entity = store.get(ident)
-        if entity is None:
-            return None
-        if key == "etag":
-            entity["etag"] = str(int(entity.get("etag", "0")) + 1)
-        else:
-            entity[key] = int(entity.get(key, 0)) + 1
-        return collection, ident
-
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of the state for assertions (secrets left out)."""
         data = {k: copy.deepcopy(v) for k, v in vars(self).items() if k != "clients"}
         data["clients"] = sorted(self.clients)
         return data
-
-
-# operationId -> (collection, path parameter, field holding the version)
-_GUARDED: dict[str, tuple[str, str, str]] = {
-    "updateDesktopLayout": ("layouts", "layoutId", "version"),
-    "patchFlowSettings": ("flows", "flowId", "version"),
-    "patchQueueStrategies": ("strategies", "queueId", "version"),
-    "updateTriggerRule": ("trigger_rules", "ruleId", "etag"),
-    "patchRoutingRule": ("routing_rules", "ruleId", "version"),
-    "deleteRoutingRule": ("routing_rules", "ruleId", "version"),
-}
 
 
 def _by_id(entities: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

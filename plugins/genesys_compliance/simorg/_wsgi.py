@@ -13,6 +13,8 @@ from urllib.parse import quote
 import httpx
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from genesys_compliance.simorg._control import control_app, control_disabled, is_control_path
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -23,10 +25,21 @@ __all__ = ["SimOrgServer", "serve", "wsgi_app"]
 logger = logging.getLogger("genesys_compliance.simorg")
 
 
-def wsgi_app(org: SimOrg) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
-    """Wrap the handler as a WSGI application (also what schemathesis loads)."""
+def wsgi_app(
+    org: SimOrg, *, control: bool = False
+) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """Wrap the handler as a WSGI application (also what schemathesis loads).
+
+    Args:
+        org: The org to serve.
+        control: Serve the control interface under ``/_simorg`` (see ``_control``);
+            off, those paths answer 404 like any path the org lacks.
+    """
+    controls = control_app(org) if control else control_disabled
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if is_control_path(environ.get("PATH_INFO", "")):
+            return controls(environ, start_response)
         request = _to_request(environ)
         try:
             response = org(request)
@@ -94,22 +107,23 @@ class SimOrgServer:
         self.close()
 
 
-def serve(org: SimOrg, host: str = "127.0.0.1", port: int = 0) -> SimOrgServer:
+def serve(
+    org: SimOrg, host: str = "127.0.0.1", port: int = 0, *, control: bool = False
+) -> SimOrgServer:
     """Bind the org to ``host:port`` (0 picks a free port) and serve it in a thread.
 
     Werkzeug's threaded server keeps a slow (latency-injected) request from
     stalling the others and binds port 0 cleanly; the standard library's
-    ``wsgiref`` server is single-threaded and speaks HTTP/1.0 only.
+    ``wsgiref`` server is single-threaded and speaks HTTP/1.0 only. With
+    ``control`` the fault-control interface is served under ``/_simorg``.
     """
-    server = make_server(host, port, wsgi_app(org), threaded=True, request_handler=_QuietHandler)
-    return SimOrgServer(server).start()
+    return bind(org, host, port, control=control).start()
 
 
-def bind(org: SimOrg, host: str, port: int) -> SimOrgServer:
+def bind(org: SimOrg, host: str, port: int, *, control: bool = False) -> SimOrgServer:
     """Bind without starting, for a foreground ``serve_forever``."""
-    return SimOrgServer(
-        make_server(host, port, wsgi_app(org), threaded=True, request_handler=_QuietHandler)
-    )
+    app = wsgi_app(org, control=control)
+    return SimOrgServer(make_server(host, port, app, threaded=True, request_handler=_QuietHandler))
 
 
 class _QuietHandler(WSGIRequestHandler):
