@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from genesys_compliance.apply import build_plan, gate, render_plan
 from genesys_compliance.audit import AuditError, Verification, verify
 from genesys_compliance.config import (
     SUFFIXES,
@@ -31,9 +32,10 @@ from genesys_compliance.config import (
     read_file,
     relative_path,
 )
+from genesys_compliance.connect import connect_live, connect_mock
 from genesys_compliance.contract import Contract
 from genesys_compliance.engine import Run
-from genesys_compliance.errors import PolicyError
+from genesys_compliance.errors import ApiError, CredentialsError, PolicyError
 from genesys_compliance.kinds import builtin_registry
 from genesys_compliance.orgrules import contract_findings
 from genesys_compliance.reporting import (
@@ -320,6 +322,110 @@ def rules(fmt: str, update: Path | None, config_file: Path | None) -> None:
         )
     else:
         click.echo(catalogue_markdown(registry), nl=False)
+
+
+_ORG_UNUSABLE = 4
+"""SPEC 9: the org refused the credentials or could not be reached."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("reports/plan.json"),
+    show_default=True,
+    help="where the plan is written as JSON",
+)
+@click.option(
+    "--org",
+    type=click.Choice(["mock", "live"]),
+    default="mock",
+    show_default=True,
+    help="the simulated org (seeded from --seed) or the live org named by GENESYSCLOUD_* "
+    "variables; a plan only reads",
+)
+@click.option(
+    "--seed",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="the simulated org's data [default: ROOT/fixtures/org]",
+)
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="project root [default: the folder of the nearest pyproject.toml, else .]",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="read the policy from this file instead of ROOT/pyproject.toml",
+)
+@click.option("--strict", is_flag=True, help="warnings fail too (and keep a configuration out)")
+@click.option("--json", "as_json", is_flag=True, help="print the plan as JSON instead of the text")
+def plan(
+    paths: tuple[Path, ...],
+    out: Path,
+    org: str,
+    seed: Path | None,
+    root: Path | None,
+    config_file: Path | None,
+    strict: bool,
+    as_json: bool,
+) -> None:
+    r"""Plan what apply would change in the org, read-only (SPEC 6.1).
+
+    Checks the configurations as validate does; those whose findings fail are
+    not planned. For the rest, reads the org and prints create / update (with
+    each managed field that changed) / no-op, and writes the plan to --out; the
+    same configurations against the same org give the same bytes. Exits 0 when
+    every configuration was planned, 1 when some failed their checks, 2 on a
+    usage error, 4 when the org refused the credentials or could not be read.
+
+    \b
+    Example:
+      genesys-compliance plan genesys/configs --out reports/plan.json
+      GENESYSCLOUD_OAUTHCLIENT_ID=... genesys-compliance plan --org live
+    """
+    project = _Project(root, config_file)
+    root, policy = project.root, project.policy
+    files = _read_paths(list(paths) or project.default_paths(), root, policy.parse_limits)
+    run = Run(files=files, registry=project.registry, context=RuleContext(policy=policy))
+    findings = _all_findings(run, policy)
+    failed: dict[str, list[str]] = {}
+    for finding in findings:
+        if finding.config is not None and finding.fails(strict=strict):
+            failed.setdefault(finding.config, []).append(finding.rule_id)
+    endpoints = dict(policy.endpoints)
+    try:
+        if org == "live":
+            connection = connect_live(endpoints=endpoints)
+        else:
+            connection = connect_mock(seed or root / "fixtures" / "org", endpoints=endpoints)
+    except CredentialsError as error:  # names the variables, never a value
+        click.echo(f"genesys-compliance: --org live: {error}", err=True)
+        sys.exit(_ORG_UNUSABLE)
+    try:
+        made = build_plan(connection.client, gate(run, strict=strict, failed=failed))
+    except ApiError as error:  # redacted by the client
+        click.echo(f"genesys-compliance: the {org} org could not be read: {error}", err=True)
+        sys.exit(_ORG_UNUSABLE)
+    finally:
+        connection.close()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(made.to_json(), encoding="utf-8")
+    except OSError as error:
+        raise click.UsageError(
+            f"cannot write the plan to {out}: {error.strerror or error}"
+        ) from None
+    click.echo(made.to_json().rstrip("\n") if as_json else render_plan(made))
+    if not as_json:
+        click.echo(f"plan written to {out}")
+    if made.not_planned or any(f.fails(strict=strict) for f in findings):
+        sys.exit(1)
 
 
 @main.group()

@@ -37,6 +37,8 @@ class Ledger:
         self.not_run: dict[str, int] = {}
         self.finished = 0  # teardown reports: items may share a node id (schemathesis' do)
         self.not_checked: list[str] = []
+        self.failed_subjects: dict[str, set[str]] = {}  # configuration id -> failing rule ids
+        self.stage_gaps: list[str] = []  # what a later stage (the plan) could not do
 
     @property
     def registry(self) -> Registry:
@@ -71,6 +73,12 @@ class Ledger:
         for item in raw:
             finding = Finding.from_dict(item)
             self.collected.setdefault(tuple(item.values()), finding)
+        if report.failed:  # the contract and org suites' verdicts count for the apply gate too
+            found = (Finding.from_dict(item) for item in raw)
+            rules = {f.rule_id for f in found if f.fails(strict=self.strict)}
+            for kind, subject in getattr(report, "gc_subjects", ()):
+                if kind != "file":
+                    self.failed_subjects.setdefault(subject, set()).update(rules or {"test"})
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Say what the run did not check, then write the SARIF log once, from the controller."""
@@ -101,6 +109,7 @@ class Ledger:
         ]
         if self.config.option.collectonly:
             return [*gaps, "--collect-only: no test ran"]
+        gaps += self.stage_gaps
         missed = session.testscollected - self.finished
         if missed <= 0 and exitstatus == pytest.ExitCode.INTERRUPTED:
             gaps.append("the run was interrupted")

@@ -161,6 +161,13 @@ def _holder(config: pytest.Config) -> _Connection:
     return holder
 
 
+def org_connection(config: pytest.Config) -> tuple[OrgConnection | None, str | None]:
+    """This process's org connection, opened on first use, or why it cannot be used."""
+    holder = _holder(config)
+    problem = holder.connect()
+    return holder.connection, problem
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Under ``--gc-org live``, connect before any test: an unusable org is a usage error.
 

@@ -44,13 +44,15 @@ ORG_PLUGIN = "genesys_compliance.orgplugin"
 """The API stage's glue: part of this plugin, in a module of its own, registered by it."""
 CHECKS_PLUGIN = "genesys_compliance.checks"
 """The suites' configuration checks as items, and their short run protocol; registered too."""
+APPLY_PLUGIN = "genesys_compliance.applyplugin"
+"""The apply stage's glue (``--gc-plan``): registered too."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     """Declare the plugin's own hooks (``pytest_gc_*``) and register its API-stage half.
 
-    One plugin in three modules: ``-p no:genesys_compliance`` disables all. The
-    checks and org modules are registered from here, so their options are added
+    One plugin in four modules: ``-p no:genesys_compliance`` disables all. The
+    checks, org and apply modules are registered from here, so their options are added
     too (``pytest_addoption`` is a historic hook). They are imported by name: they
     build on this module, a layer above it.
     """
@@ -59,7 +61,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from genesys_compliance import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-    for name in (CHECKS_PLUGIN, ORG_PLUGIN):
+    for name in (CHECKS_PLUGIN, ORG_PLUGIN, APPLY_PLUGIN):
         if pluginmanager.get_plugin(name) is None:
             pluginmanager.register(importlib.import_module(name), name)
 

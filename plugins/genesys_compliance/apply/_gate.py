@@ -153,7 +153,7 @@ def gate(
     for entry in run.entries if entries is None else entries:
         findings = tuple(run.check(entry))
         reasons = sorted({f.rule_id for f in findings if f.fails(strict=strict)})
-        reasons.extend(sorted(set(failed.get(entry.id, ()))))
+        reasons.extend(sorted(set(failed.get(entry.id, ())) - set(reasons)))
         if entry.config is None and not reasons:
             reasons.append("config/schema")
         if reasons:
