@@ -27,6 +27,7 @@ GLUE = {
     "genesys_compliance.plugin",
     "genesys_compliance.ledger",
     "genesys_compliance.checks",
+    "genesys_compliance.applyplugin",
     "genesys_compliance.orgplugin",
     "genesys_compliance.hookspecs",
 }
