@@ -24,7 +24,7 @@ from genesys_compliance.config import escape, key_text, pointer_tokens
 if TYPE_CHECKING:
     from genesys_compliance.contract import ResourceType
 
-__all__ = ["Change", "diff", "overlay", "same_set"]
+__all__ = ["Change", "diff", "overlay", "same_set", "same_value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,13 @@ def overlay(resource: Mapping[str, Any], spec: Mapping[str, Any], rtype: Resourc
 def same_set(file: list[Any], org: list[Any]) -> bool:
     """Whether two lists hold the same elements, as many times each, in any order."""
     return sorted(map(_canonical, file)) == sorted(map(_canonical, org))
+
+
+def same_value(a: Any, b: Any, *, unordered: bool = False) -> bool:
+    """Whether two JSON values are equal as the plan compares them (``unordered``: as sets)."""
+    if unordered and isinstance(a, list) and isinstance(b, list):
+        return same_set(a, b)
+    return _canonical(a) == _canonical(b)
 
 
 class _Walk:

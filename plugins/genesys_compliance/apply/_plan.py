@@ -171,11 +171,14 @@ class Plan:
         resources: One entry per approved configuration, sorted.
         not_planned: The configurations the gate refused.
         requests: Requests the plan's reads made.
+        gate_passed: Whether the whole run passed its gate (no refused
+            configuration, no failing file): apply writes nothing otherwise.
     """
 
     resources: tuple[PlannedResource, ...]
     not_planned: tuple[Refused, ...] = ()
     requests: int = 0
+    gate_passed: bool = True
 
     def counts(self) -> dict[str, int]:
         """Entries per action, every action present."""
@@ -218,7 +221,7 @@ def plan_from(table: ResourceTable, reading: OrgReading, admitted: Gate) -> Plan
     """Plan from what was read: no I/O."""
     entries = [_entry(target) for target in resolve(table, reading, admitted.approved)]
     entries.sort(key=PlannedResource.sort_key)
-    return Plan(tuple(entries), admitted.refused, reading.requests)
+    return Plan(tuple(entries), admitted.refused, reading.requests, admitted.passed)
 
 
 def _entry(target: Target) -> PlannedResource:
