@@ -711,7 +711,7 @@ def test_allure_results_carry_kind_suite_and_rule_labels(pytester, broken):
     by_name = {t["name"]: t for t in tests}
     bad = next(t for name, t in by_name.items() if "bad-layout.yaml::bad-layout" in name)
     labels = {(label["name"], label["value"]) for label in bad["labels"]}
-    assert {("epic", "DesktopLayout"), ("feature", "test_layouts")} <= labels
+    assert {("epic", "DesktopLayout"), ("feature", "validate")} <= labels
     assert {("story", "layout/grid-bounds"), ("story", "layout/overlap")} <= labels
     [attachment] = bad["attachments"]
     assert attachment["name"] == "findings"

@@ -10,6 +10,7 @@ reports end up, in the controller, which alone writes the outputs.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,12 +82,30 @@ class Ledger:
                     self.failed_subjects.setdefault(subject, set()).update(rules or {"test"})
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """Say what the run did not check, then write the SARIF log once, from the controller."""
+        """Say what the run did not check, then write SARIF and Allure's run files, once each.
+
+        Only the controller writes them, so ``-n auto`` leaves one copy of each.
+        """
         if is_worker(self.config):
             return
         self.not_checked = self._gaps(session, exitstatus)
         if self.config.getoption("gc_sarif"):
             self._write_sarif(self.not_checked)
+        if self.config.getoption("allure_report_dir", None):
+            self._write_allure_run_files()
+
+    def _write_allure_run_files(self) -> None:
+        """Allure's ``environment.properties`` (org, region, commit, versions) and categories."""
+        from genesys_compliance.reporting.allure_categories import write_categories
+        from genesys_compliance.reporting.allure_environment import (
+            run_environment,
+            write_environment,
+        )
+
+        folder = Path(self.config.invocation_params.dir, self.config.getoption("allure_report_dir"))
+        org = self.config.getoption("gc_org", None) or "mock"
+        write_environment(folder, run_environment(org, os.environ, self.config.rootpath))
+        write_categories(folder)
 
     def _gaps(self, session: pytest.Session, exitstatus: int) -> list[str]:
         """What the run did not check, one reason each; deselection is the user's choice.

@@ -237,7 +237,7 @@ def gc_assert_fits_contract(
         findings = contract_findings(
             entry, gc_contract, state.registry, covered=state.run.check(entry)
         )
-        report_findings(request, entry.id, entry.kind.name, findings)
+        report_findings(request, entry.id, entry.kind.name, findings, stage="contract")
 
     return check
 
@@ -255,6 +255,6 @@ def gc_assert_org_complies(
         findings = org_findings(
             entry, gc_org.view, state.registry, state.run.context, covered=state.run.check(entry)
         )
-        report_findings(request, entry.id, entry.kind.name, findings)
+        report_findings(request, entry.id, entry.kind.name, findings, stage="org")
 
     return check

@@ -26,6 +26,7 @@ from genesys_compliance.ledger import Ledger
 if TYPE_CHECKING:
     from genesys_compliance.config import SourceFile
     from genesys_compliance.engine import Entry, Run
+    from genesys_compliance.reporting.stages import Stage
     from genesys_compliance.rules import Finding, Policy, Registry
 
 _FINDINGS = pytest.StashKey[list["Finding"]]()
@@ -367,7 +368,11 @@ def gc_assert_complies(request: pytest.FixtureRequest) -> Callable[[Entry | Sour
 
 
 def report_findings(
-    request: pytest.FixtureRequest, subject: str, kind: str, findings: list[Finding]
+    request: pytest.FixtureRequest,
+    subject: str,
+    kind: str,
+    findings: list[Finding],
+    stage: Stage = "validate",
 ) -> None:
     """Record a test's findings for the reports and fail the test if any of them fails.
 
@@ -376,20 +381,24 @@ def report_findings(
     every finding, the report carries them to SARIF and the summary (from xdist
     workers too), and Allure gets its labels.
     """
-    record_findings(request.node, subject, kind, findings)
+    record_findings(request.node, subject, kind, findings, stage=stage)
     fail_with_findings(request.config, subject, findings)
 
 
-def record_findings(node: pytest.Item, subject: str, kind: str, findings: list[Finding]) -> None:
-    """Keep a test's findings for its report (``pytest_runtest_makereport``) and label Allure."""
+def record_findings(
+    node: pytest.Item, subject: str, kind: str, findings: list[Finding], stage: Stage = "validate"
+) -> None:
+    """Keep a test's findings for its report (``pytest_runtest_makereport``) and label Allure.
+
+    ``stage`` is the caller's to name (Allure's feature): the configuration and file
+    suites are ``validate``, the contract and org fixtures say ``contract`` and ``org``.
+    """
     node.stash[_FINDINGS] = [*node.stash.get(_FINDINGS, []), *findings]
     node.stash[_SUBJECTS] = [*node.stash.get(_SUBJECTS, []), (kind, subject)]
     if node.config.getoption("allure_report_dir", None):
         from genesys_compliance.reporting.allure import label_configuration
 
-        module = node.getparent(pytest.Module)
-        suite = module.obj.__name__ if module is not None else node.path.stem
-        label_configuration(kind, suite, findings)
+        label_configuration(kind, stage, findings)
 
 
 def fail_with_findings(config: pytest.Config, subject: str, findings: list[Finding]) -> None:

@@ -109,6 +109,11 @@ class BaseClient:
         )
         install_log_redaction(logger)
 
+    @property
+    def client_id(self) -> str:
+        """The OAuth client's id: not a secret, named in audit records."""
+        return self._client_id
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self._client_id!r}, api={self.api_base_url!r})"
 
