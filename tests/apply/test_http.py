@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,6 +132,21 @@ def kill_mid_apply(server: SimOrgServer, folder: Path, script: Path) -> None:
     assert child.returncode == -9
 
 
+def _let_writes_in_flight_land(org: Any, intents: int) -> None:
+    """Wait (bounded) until the org has handled a write for every intent the child journaled.
+
+    A write the child sent just before it died still lands after the org's latency,
+    as on a real org; settling before it lands would race it. An intent whose write
+    was never sent is waited for only until the bound, then the test goes on.
+    """
+    deadline = time.monotonic() + _WAIT_SECONDS
+    while time.monotonic() < deadline:
+        handled = [r.operation_id or "" for r in org.requests.entries()]
+        if sum(op.startswith(("create", "update", "patch", "delete")) for op in handled) >= intents:
+            return
+        time.sleep(0.05)
+
+
 def _intents(journal: Path) -> int:
     lines = journal.read_bytes().split(b"\n")[:-1]  # the last, torn line is not one yet
     return sum(1 for line in lines if json.loads(line).get("type") == "intent")
@@ -145,6 +161,7 @@ def test_a_process_killed_mid_apply_is_settled_by_resume_or_rollback(
         before = {k: v["version"] for k, v in org.state.flows.items()}
         snapshot = org.state.snapshot()
         kill_mid_apply(server, folder, tmp_path / "child.py")
+        _let_writes_in_flight_land(org, _intents(folder / JOURNAL_FILE))
         org.latency = 0.0
         interrupted = unresolved(folder)
         assert interrupted is not None
