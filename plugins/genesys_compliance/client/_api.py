@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from genesys_compliance.client._client import _MAX_PAGES, BaseClient
-from genesys_compliance.client._paging import JsonObject, Page
-from genesys_compliance.client._redact import redact
-from genesys_compliance.client._resources import ResourceClient, correlation_of, json_object
+from genesys_compliance.client._client import BaseClient
+from genesys_compliance.client._paging import JsonObject
+from genesys_compliance.client._resources import ResourceClient
 from genesys_compliance.errors import ApiError
 
 if TYPE_CHECKING:
@@ -42,37 +41,6 @@ class GenesysClient(BaseClient):
     def _get(self, kind: str, resource_id: str) -> JsonObject:
         resources = self.resources(kind)
         return resources.get(resources.key(resource_id)).body
-
-    def listing(
-        self,
-        operation_id: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        page_size: int = 100,
-    ) -> Iterator[tuple[Page, str | None]]:
-        """Like :meth:`pages`, with each page's ``ININ-Correlation-Id``.
-
-        The same sends as :meth:`pages` (``nextUri`` followed until absent,
-        through the one retry loop and the rate limiter); the correlation id
-        is what an audit record of a no-op quotes.
-        """
-        op = self.contract.operation(operation_id)
-        url = self.api_base_url + op.expand(path_params)
-        query: dict[str, Any] | None = {**(params or {}), "pageSize": page_size, "pageNumber": 1}
-        seen: set[str] = set()
-        for _ in range(_MAX_PAGES):
-            response = self._send(op, url, params=query, json_body=None, headers=None)
-            page = Page.from_json(json_object(response))
-            yield page, correlation_of(response)
-            if not page.next_uri or not page.entities:
-                return
-            if page.next_uri in seen:
-                raise ApiError(f"paging loops back to {redact(page.next_uri)}", url=redact(url))
-            seen.add(page.next_uri)
-            url = self._absolute(page.next_uri)
-            query = None
-        raise ApiError(f"more than {_MAX_PAGES} pages", url=redact(url))
 
     # ------------------------------------------------------------ DesktopLayout
     def list_layouts(self, *, page_size: int = 100) -> Iterator[JsonObject]:

@@ -18,6 +18,7 @@ from genesys_compliance.client._paging import JsonObject, Page
 from genesys_compliance.client._ratelimit import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter
 from genesys_compliance.client._redact import Secret, install_log_redaction, redact
 from genesys_compliance.client._regions import DEFAULT_REGION, Region, base_urls, resolve_region
+from genesys_compliance.client._resources import correlation_of
 from genesys_compliance.client._retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from genesys_compliance.contract import Contract, Operation
 from genesys_compliance.errors import ApiError, AuthError, TransportError
@@ -189,15 +190,32 @@ class BaseClient:
         page_size: int = 100,
     ) -> Iterator[Page]:
         """Yield every page of a listing, following ``nextUri`` until it is absent."""
+        for page, _ in self.listing(
+            operation_id, path_params=path_params, params=params, page_size=page_size
+        ):
+            yield page
+
+    def listing(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[tuple[Page, str | None]]:
+        """Every page with its ``ININ-Correlation-Id``: the one paging loop of the client.
+
+        ``nextUri`` is followed until absent, through the one retry loop and the
+        rate limiter; the correlation id is what an audit record of a no-op quotes.
+        """
         op = self.contract.operation(operation_id)
         url = self.api_base_url + op.expand(path_params)
         query: dict[str, Any] | None = {**(params or {}), "pageSize": page_size, "pageNumber": 1}
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
-            page = Page.from_json(
-                _decode(self._send(op, url, params=query, json_body=None, headers=None)) or {}
-            )
-            yield page
+            response = self._send(op, url, params=query, json_body=None, headers=None)
+            page = Page.from_json(_decode(response) or {})
+            yield page, correlation_of(response)
             if not page.next_uri or not page.entities:
                 return
             if page.next_uri in seen:
