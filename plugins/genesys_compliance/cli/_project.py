@@ -1,0 +1,212 @@
+"""What every command shares: the project (root, policy, rules), its files and findings.
+
+The plugin finds a project through pytest's rootdir; the command line finds it
+the same way users think of it, from the nearest ``pyproject.toml`` (SPEC 9),
+so that a project's policy, folders and custom rules hold in both.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from genesys_compliance.config import (
+    SUFFIXES,
+    ParseLimits,
+    SourceFile,
+    load_files,
+    read_file,
+    relative_path,
+)
+from genesys_compliance.connect import OrgConnection, connect_live, connect_mock
+from genesys_compliance.contract import Contract
+from genesys_compliance.engine import Run
+from genesys_compliance.errors import CredentialsError, PolicyError
+from genesys_compliance.kinds import builtin_registry
+from genesys_compliance.orgrules import contract_findings
+from genesys_compliance.rules import (
+    Finding,
+    Policy,
+    Registry,
+    config_directories,
+    find_pyproject,
+    load_policy,
+    pytest_ini_config_dirs,
+    register_rule_modules,
+)
+
+__all__ = [
+    "ORG_UNUSABLE",
+    "Project",
+    "all_findings",
+    "open_org",
+    "org_options",
+    "project_options",
+    "read_paths",
+    "shown",
+]
+
+ORG_UNUSABLE = 4
+"""SPEC 9: the org refused the credentials or could not be reached."""
+
+
+class Project:
+    """The project a command works on: its root, settings file, policy and rules.
+
+    Without ``--root``, the root is the folder of the nearest ``pyproject.toml``
+    above the working directory (the working directory when there is none), so
+    a command run from a subfolder reports paths as pytest does, from the root.
+    """
+
+    def __init__(self, root: Path | None, config_file: Path | None) -> None:
+        if root is None:
+            found = find_pyproject(Path.cwd())
+            root = found.parent if found is not None else Path(".")
+        self.root = root
+        self.settings = config_file or root / "pyproject.toml"
+        try:
+            self.policy: Policy = load_policy(self.settings)
+            self.registry: Registry = builtin_registry()
+            register_rule_modules(self.registry, self.policy.rules, self.settings.parent)
+        except (PolicyError, OSError) as error:
+            raise click.UsageError(str(error)) from None
+
+    def default_paths(self) -> list[Path]:
+        """The folders to check when none are named: configured, else ROOT/fixtures/configs.
+
+        ``config-dirs`` first, then the pytest ini's ``gc_config_dirs`` of the same
+        file (the order the plugin takes them in); each folder must exist.
+        """
+        try:
+            configured = config_directories(
+                self.policy, self.settings.parent
+            ) or pytest_ini_config_dirs(self.settings)
+        except PolicyError as error:
+            raise click.UsageError(str(error)) from None
+        if not configured:
+            default = self.root / "fixtures" / "configs"
+            if not os.path.isdir(default):
+                raise click.UsageError(
+                    f"no paths given, and the default folder {shown(default)} does not exist; "
+                    "name the configuration files or folders to check"
+                )
+            return [default]
+        missing = [shown(folder) for folder in configured if not os.path.isdir(folder)]
+        if missing:
+            raise click.UsageError(
+                f"no paths given, and the configured folder(s) {', '.join(missing)} "
+                f"(config-dirs or gc_config_dirs in {shown(self.settings)}) do not exist"
+            )
+        return configured
+
+
+def all_findings(run: Run, policy: Policy) -> list[Finding]:
+    """The engine's findings plus the contract check's, as the pytest suites report them.
+
+    The contract is a local document, so the command line runs the same check as
+    ``suites/org/test_contract.py``; both count the same findings.
+    """
+    try:
+        contract = Contract.load(policy.endpoints)
+    except PolicyError as error:
+        raise click.UsageError(str(error)) from None
+    findings = run.all_findings()
+    for entry in run.entries:
+        findings += contract_findings(entry, contract, run.registry, covered=run.check(entry))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def read_paths(paths: list[Path], root: Path, limits: ParseLimits) -> list[SourceFile]:
+    """Read every file named and every configuration file under every folder named.
+
+    Each path given must yield something: a folder without configuration files
+    or a file of another type is a usage error, not a clean run. A file reached
+    twice is read once.
+    """
+    files: dict[str, SourceFile] = {}
+    for path in paths:
+        if os.path.isdir(path):
+            found = load_files([path], root, limits)
+            if not found:
+                raise click.UsageError(
+                    f"no configuration files ({', '.join(SUFFIXES)}) under {shown(path)}"
+                )
+            for source in found:
+                files.setdefault(source.relpath, source)
+        elif not os.path.lexists(path):
+            raise click.UsageError(f"{shown(path)}: no such file or folder")
+        elif path.suffix.lower() not in SUFFIXES:
+            raise click.UsageError(
+                f"{shown(path)} is not a configuration file: "
+                f"expected a name ending in {', '.join(SUFFIXES)}"
+            )
+        else:
+            relpath = relative_path(path, root)
+            if relpath not in files:
+                files[relpath] = read_file(path, relpath, relpath, limits)
+    return list(files.values())
+
+
+def shown(path: Path) -> str:
+    """An absolute path for messages, the link itself rather than its target."""
+    return os.path.abspath(path)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def project_options(command: _F) -> _F:
+    """``--root`` and ``--config``: which project, and which policy file, a command works on."""
+    command = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="read the policy from this file instead of ROOT/pyproject.toml",
+    )(command)
+    return click.option(
+        "--root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="project root: reports paths relative to it and reads its pyproject.toml "
+        "[default: the folder of the nearest pyproject.toml, else .]",
+    )(command)
+
+
+def org_options(command: _F) -> _F:
+    """``--org`` and ``--seed``, which every org command takes (SPEC 9)."""
+    command = click.option(
+        "--seed",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="the simulated org's data [default: ROOT/fixtures/org]",
+    )(command)
+    return click.option(
+        "--org",
+        type=click.Choice(["mock", "live"]),
+        default="mock",
+        show_default=True,
+        help="the simulated org (seeded from --seed) or the live org named by the "
+        "GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET and "
+        "GENESYSCLOUD_REGION variables",
+    )(command)
+
+
+def open_org(org: str, seed: Path | None, project: Project) -> OrgConnection:
+    """The org a command talks to; exit 4 (SPEC 9) when its credentials are missing.
+
+    The error names the variables, never a value.
+    """
+    endpoints = dict(project.policy.endpoints)
+    try:
+        if org == "live":
+            return connect_live(endpoints=endpoints)
+        return connect_mock(seed or project.root / "fixtures" / "org", endpoints=endpoints)
+    except CredentialsError as error:
+        click.echo(f"genesys-compliance: --org live: {error}", err=True)
+        sys.exit(ORG_UNUSABLE)

@@ -1,0 +1,1 @@
+"""Export: every resource of the org as configuration files (SPEC 9 ``export``)."""
