@@ -399,7 +399,7 @@ def test_terminal_summary_counts_findings_by_rule_and_by_file(pytester, broken):
             "  configs/layouts/bad-layout.yaml * 2 error(s) * 0 warning(s) * 0 waived",
             "  configs/layouts/wall-board.yaml * 0 error(s) * 0 warning(s) * 1 waived",
             "  configs/unknown-kind.yaml * 1 error(s) * 0 warning(s) * 0 waived",
-            "warnings and waived findings (they do not fail the run):",
+            "warnings, waived and known findings (they do not fail the run):",
             "  configs/layouts/wall-board.yaml:13  layout/widget-type  *"
             "(waived: Legacy wall board widget, reviewed by CX ops)",
         ]

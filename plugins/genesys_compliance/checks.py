@@ -106,15 +106,19 @@ class ConfigurationCheck(pytest.Item):
         self.findings = findings
 
     def runtest(self) -> None:
-        """Record the findings for the reports; fail when any of them fails the configuration."""
+        """Record the findings for the reports; fail when any of them fails the configuration.
+
+        Recording judges them against the run's baseline, if any, so the verdict reads
+        the recorded findings, not the ones judged at collection.
+        """
         from genesys_compliance.engine import Entry
 
         if isinstance(self.subject, Entry):
-            label, kind = self.subject.id, self.subject.kind.name
+            label, kind, file = self.subject.id, self.subject.kind.name, self.subject.file
         else:
-            label, kind = self.subject.label, FILES
-        record_findings(self, label, kind, self.findings)
-        fail_with_findings(self.config, label, self.findings)
+            label, kind, file = self.subject.label, FILES, self.subject.relpath
+        recorded = record_findings(self, label, kind, self.findings, file=file)
+        fail_with_findings(self.config, label, recorded)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the suite declares the check: its module and line."""

@@ -6,6 +6,8 @@ errors are for the caller's mistakes and for the org answering badly::
     GenesysComplianceError
     ├── PolicyError            bad [tool.genesys-compliance] block or rule registration
     │   └── DuplicateRuleError two rules claim the same id
+    ├── BaselineError          the baseline file cannot be read: missing, not JSON, another
+    │                          version, an entry of the wrong shape (rules/_baseline.py)
     ├── CredentialsError       live-org credentials missing from the environment or unusable
     └── ApiError               the org answered with an error (status, code, correlation id)
         ├── AuthError          401/403, or the token endpoint refused the credentials

@@ -6,6 +6,12 @@ clean: the reasons go to the terminal summary and to SARIF's
 ``executionSuccessful``. Deselected tests are the user's choice, not a gap.
 Findings travel as report attributes, so under xdist they are gathered where
 reports end up, in the controller, which alone writes the outputs.
+
+With ``--gc-baseline FILE`` each test judges its own findings against the file
+(so the verdict is the test's, on every worker); the reports also carry which
+stage found each finding and which ``(stage, file)`` scopes the test checked, so
+the controller can list the entries that no longer occur and, with
+``--gc-baseline-update``, rewrite the file for what this run checked only.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from genesys_compliance.rules import Finding, Registry
+    from genesys_compliance.rules import Baseline, Comparison, Finding, Registry, Scope
 
 
 def is_worker(config: pytest.Config) -> bool:
@@ -40,15 +46,58 @@ class Ledger:
         self.not_checked: list[str] = []
         self.failed_subjects: dict[str, set[str]] = {}  # configuration id -> failing rule ids
         self.stage_gaps: list[str] = []  # what a later stage (the plan) could not do
+        self.baseline: Baseline | None = None  # what tests judge against (--gc-baseline)
+        self.staged: dict[tuple[Any, ...], tuple[str, Finding]] = {}  # with a baseline only
+        self.scopes: set[Scope] = set()
+        self.comparison: Comparison | None = None
+        self.baseline_lines: list[tuple[str, bool]] = []  # (line, is a problem)
 
     @property
     def registry(self) -> Registry:
         """The run's rule registry, for the SARIF catalogue (the plugin's state provides it)."""
         raise NotImplementedError
 
+    @property
+    def directories(self) -> list[Path]:
+        """The configuration folders of the run (the plugin's state provides them)."""
+        raise NotImplementedError
+
     def directory_problem(self) -> str | None:
         """Why the configuration folders cannot be read, or ``None`` (the state provides it)."""
         raise NotImplementedError
+
+    def load_baseline(self) -> str | None:
+        """Read ``--gc-baseline``; why it cannot be used, or ``None`` (also when none is given).
+
+        A missing file is a usage error unless ``--gc-baseline-update`` is given, so a
+        wrong path or a deleted file never turns into a run with nothing known; the
+        update judges against an empty baseline then, so its findings still fail.
+        """
+        given: str | None = self.config.getoption("gc_baseline")
+        update: bool = self.config.getoption("gc_baseline_update")
+        if given is None and update:
+            return "--gc-baseline-update needs --gc-baseline FILE: the file to write"
+        if given is None:
+            return None  # and nothing imported: most runs never ask for a baseline
+        from genesys_compliance.rules import Baseline, BaselineError, read_baseline
+
+        path = Path(self.config.invocation_params.dir, given)
+        if not path.exists() and not path.is_symlink():
+            if update:
+                self.baseline = Baseline()
+                return None
+            return (
+                f"--gc-baseline: baseline file not found: {given} (write it with "
+                "--gc-baseline-update, review it and commit it)"
+            )
+        try:
+            self.baseline = read_baseline(path)
+        except BaselineError as error:
+            return (
+                f"--gc-baseline: {error}; fix it, or delete it and write it again "
+                "with --gc-baseline-update"
+            )
+        return None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """Remember what failed to collect; xdist forwards workers' failures here, once each."""
@@ -71,9 +120,14 @@ class Ledger:
         self.subjects.update(
             (kind, subject) for kind, subject in getattr(report, "gc_subjects", ())
         )
-        for item in raw:
+        stages: list[str] = getattr(report, "gc_stages", None) or ["validate"] * len(raw)
+        for item, stage in zip(raw, stages, strict=True):
             finding = Finding.from_dict(item)
-            self.collected.setdefault(tuple(item.values()), finding)
+            key = tuple(item.values())
+            self.collected.setdefault(key, finding)
+            if self.baseline is not None:
+                self.staged.setdefault((stage, *key), (stage, finding))
+        self.scopes.update((stage, file) for stage, file in getattr(report, "gc_scopes", ()))
         if report.failed:  # the contract and org suites' verdicts count for the apply gate too
             found = (Finding.from_dict(item) for item in raw)
             rules = {f.rule_id for f in found if f.fails(strict=self.strict)}
@@ -89,10 +143,45 @@ class Ledger:
         if is_worker(self.config):
             return
         self.not_checked = self._gaps(session, exitstatus)
+        if self.baseline is not None:
+            self._settle_baseline(self.baseline)
         if self.config.getoption("gc_sarif"):
             self._write_sarif(self.not_checked)
         if self.config.getoption("allure_report_dir", None):
             self._write_allure_run_files()
+
+    def _settle_baseline(self, baseline: Baseline) -> None:
+        """Compare the run with its baseline; with ``--gc-baseline-update``, rewrite the file.
+
+        Only what this run checked is judged: entries of files it did not check are
+        neither fixed nor dropped, and a file under the configuration folders that is
+        gone counts as checked. Waived findings are never written (their waiver is
+        their exception). The rewrite happens after a ``--collect-only`` run too: no
+        scope was checked, so it keeps every entry.
+        """
+        from genesys_compliance.rules import entries_of, write_baseline
+
+        given: str = self.config.getoption("gc_baseline")
+        staged = self.staged.values()
+        found = [entry for stage, finding in staged for entry in entries_of([finding], stage)]
+        checked = self.scopes | baseline.missing_files(self.config.rootpath, self.directories)
+        self.comparison = baseline.compare(found, checked)
+        self.baseline_lines = [(line, False) for line in self.comparison.lines(given)]
+        if not self.config.getoption("gc_baseline_update"):
+            return
+        rewritten = baseline.updated(found, checked)
+        try:
+            write_baseline(Path(self.config.invocation_params.dir, given), rewritten)
+        except OSError as error:
+            self.baseline_lines.append((f"baseline NOT written to {given}: {error}", True))
+            return
+        self.baseline_lines.append(
+            (
+                f"baseline written to {given}: {len(rewritten.entries)} finding(s), "
+                f"was {len(baseline.entries)}; this run was judged against the file as it was",
+                False,
+            )
+        )
 
     def _write_allure_run_files(self) -> None:
         """Allure's ``environment.properties`` (org, region, commit, versions) and categories."""
@@ -147,8 +236,14 @@ class Ledger:
         from genesys_compliance.reporting import write_sarif
 
         path = Path(self.config.invocation_params.dir, self.config.getoption("gc_sarif"))
+        given = self.config.getoption("gc_baseline")
         write_sarif(
-            path, self.findings(), self.registry, self.config.rootpath, not_checked=not_checked
+            path,
+            self.findings(),
+            self.registry,
+            self.config.rootpath,
+            not_checked=not_checked,
+            baseline=None if self.comparison is None else (given, self.comparison),
         )
 
     def usage_error(self, reason: str) -> pytest.UsageError:
@@ -176,6 +271,8 @@ class Ledger:
         for line in lines:
             gap = line.startswith("NOT CHECKED")
             terminalreporter.write_line(line, **({"red": True, "bold": True} if gap else {}))
+        for line, problem in self.baseline_lines:
+            terminalreporter.write_line(line, **({"red": True, "bold": True} if problem else {}))
         target = self.config.getoption("gc_sarif")
         if target:
             terminalreporter.write_line(f"SARIF written to {target}")

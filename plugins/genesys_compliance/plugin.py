@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 _FINDINGS = pytest.StashKey[list["Finding"]]()
 _SUBJECTS = pytest.StashKey[list[tuple[str, str]]]()
+_STAGES = pytest.StashKey[list[str]]()  # the stage of each finding, with a baseline only
+_SCOPES = pytest.StashKey[list[tuple[str, str]]]()  # (stage, file) checked, with a baseline only
 _NOT_RUN = pytest.StashKey[str]()
 _STATE = "genesys_compliance_state"
 FILE_FIXTURE = "gc_config_file"
@@ -93,6 +95,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write every finding of the run as SARIF 2.1.0 to PATH",
     )
+    group.addoption(
+        "--gc-baseline",
+        dest="gc_baseline",
+        default=None,
+        metavar="FILE",
+        help="judge findings against the baseline FILE: the ones in it are known and "
+        "do not fail; FILE must exist unless --gc-baseline-update is given",
+    )
+    group.addoption(
+        "--gc-baseline-update",
+        action="store_true",
+        dest="gc_baseline_update",
+        default=False,
+        help="(re)write the --gc-baseline FILE with this run's findings, for what it "
+        "checked; the run itself is still judged against the file as it was",
+    )
     parser.addini(
         "gc_config_dirs",
         type="paths",
@@ -112,6 +130,7 @@ class GcState(Ledger):
         super().__init__(config)
         self._rules: tuple[Policy, Registry] | None = None
         self._run: Run | None = None
+        self._files_of: dict[str, str] | None = None
 
     def load_rules(self) -> tuple[Policy, Registry]:
         """The policy and the registry, read and built on the first call."""
@@ -197,6 +216,12 @@ class GcState(Ledger):
             gc.freeze()
         return self._run
 
+    def file_of(self, configuration: str) -> str | None:
+        """The file (relative to the root) of the configuration with this test id."""
+        if self._files_of is None:
+            self._files_of = {entry.id: entry.file for entry in self.run.entries}
+        return self._files_of.get(configuration)
+
 
 _PROFILES = ("dev", "nightly")
 """The hypothesis profiles the project registers (``strategies.register_profiles``)."""
@@ -230,6 +255,9 @@ def pytest_configure(config: pytest.Config) -> None:
         problem = state.directory_problem()
         if problem is not None:  # a SARIF log saying so, so a stale clean one is not uploaded
             raise state.usage_error(problem.removeprefix("genesys-compliance: "))
+    problem = state.load_baseline()
+    if problem is not None:
+        raise state.usage_error(problem)
     config.pluginmanager.register(state, _STATE)
 
 
@@ -357,12 +385,13 @@ def gc_assert_complies(request: pytest.FixtureRequest) -> Callable[[Entry | Sour
     def check(subject: Entry | SourceFile) -> None:
         run = state.run
         if isinstance(subject, Entry):
-            report_findings(request, subject.id, subject.kind.name, run.check(subject))
+            found = run.check(subject)
+            report_findings(request, subject.id, subject.kind.name, found, file=subject.file)
         else:
             findings = sorted(
                 run.file_findings.get(subject.relpath, []), key=lambda f: f.sort_key()
             )
-            report_findings(request, subject.label, "file", findings)
+            report_findings(request, subject.label, "file", findings, file=subject.relpath)
 
     return check
 
@@ -373,32 +402,75 @@ def report_findings(
     kind: str,
     findings: list[Finding],
     stage: Stage = "validate",
+    *,
+    file: str | None = None,
 ) -> None:
     """Record a test's findings for the reports and fail the test if any of them fails.
 
     Every check fixture ends here, so all stages report the same way as the
     suites' own checks (:mod:`genesys_compliance.checks`): the failure lists
     every finding, the report carries them to SARIF and the summary (from xdist
-    workers too), and Allure gets its labels.
+    workers too), and Allure gets its labels. ``file`` is as for :func:`record_findings`.
     """
-    record_findings(request.node, subject, kind, findings, stage=stage)
-    fail_with_findings(request.config, subject, findings)
+    recorded = record_findings(request.node, subject, kind, findings, stage=stage, file=file)
+    fail_with_findings(request.config, subject, recorded)
 
 
 def record_findings(
-    node: pytest.Item, subject: str, kind: str, findings: list[Finding], stage: Stage = "validate"
-) -> None:
+    node: pytest.Item,
+    subject: str,
+    kind: str,
+    findings: list[Finding],
+    stage: Stage = "validate",
+    *,
+    file: str | None = None,
+) -> list[Finding]:
     """Keep a test's findings for its report (``pytest_runtest_makereport``) and label Allure.
 
     ``stage`` is the caller's to name (Allure's feature): the configuration and file
     suites are ``validate``, the contract and org fixtures say ``contract`` and ``org``.
+    With a baseline, the findings are judged against it here, where every check of
+    every protocol and worker passes, and the test's ``(stage, file)`` scope is kept;
+    ``file`` (relative to the root) names the subject's file, else it is looked up.
+
+    Returns:
+        The findings as recorded, known ones marked: what the test's verdict reads.
     """
+    state = gc_state(node.config)
+    if state.baseline is not None:
+        findings = state.baseline.judge(findings, stage)
+        _record_scope(node, state, subject, kind, findings, stage, file)
     node.stash[_FINDINGS] = [*node.stash.get(_FINDINGS, []), *findings]
     node.stash[_SUBJECTS] = [*node.stash.get(_SUBJECTS, []), (kind, subject)]
     if node.config.getoption("allure_report_dir", None):
         from genesys_compliance.reporting.allure import label_configuration
 
         label_configuration(kind, stage, findings)
+    return findings
+
+
+def _record_scope(
+    node: pytest.Item,
+    state: GcState,
+    subject: str,
+    kind: str,
+    findings: list[Finding],
+    stage: str,
+    file: str | None,
+) -> None:
+    """Keep each finding's stage and the test's scopes for the baseline; show known ones in JUnit.
+
+    The test checked the subject's file at ``stage``, and every file it found something
+    in. Known findings become JUnit properties (``gc_known``) of a test that passes,
+    so a report reader sees what the baseline let through.
+    """
+    files = {f.file for f in findings}
+    where = file or (None if files or kind == "file" else state.file_of(subject))
+    if where is not None:
+        files.add(where)
+    node.stash[_STAGES] = [*node.stash.get(_STAGES, []), *(stage for _ in findings)]
+    node.stash[_SCOPES] = [*node.stash.get(_SCOPES, []), *((stage, f) for f in sorted(files))]
+    node.user_properties.extend(("gc_known", f.render()) for f in findings if f.known)
 
 
 def fail_with_findings(config: pytest.Config, subject: str, findings: list[Finding]) -> None:
@@ -445,4 +517,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if findings is not None:
             report.gc_findings = [f.to_dict() for f in findings]
             report.gc_subjects = item.stash.get(_SUBJECTS, [])
+            if _STAGES in item.stash:  # a baseline is in use
+                report.gc_stages = item.stash[_STAGES]
+                report.gc_scopes = item.stash.get(_SCOPES, [])
     return report

@@ -63,6 +63,7 @@ class Entry:
     config: Config[Any, Any] | None
     findings: list[Finding] = field(default_factory=list)
     waivers: dict[str, str] = field(default_factory=dict)
+    waiver_owners: dict[str, str] = field(default_factory=dict)
     _checked: list[Finding] | None = None
 
     @property
@@ -96,9 +97,14 @@ class Entry:
         For checks outside the engine (contract, org): they report exactly as the
         engine's own rules do.
         """
-        finding = _located(rule, violation, self.document, self.id)
-        reason = self.waivers.get(rule.id)
-        return finding if reason is None else replace(finding, waived=reason)
+        return self.waive(_located(rule, violation, self.document, self.id))
+
+    def waive(self, finding: Finding) -> Finding:
+        """``finding`` marked waived, with the reason and owner, if this configuration waives it."""
+        reason = self.waivers.get(finding.rule_id)
+        if reason is None:
+            return finding
+        return replace(finding, waived=reason, waiver_owner=self.waiver_owners.get(finding.rule_id))
 
 
 def _located(rule: Rule, violation: Violation, document: Document, config: str | None) -> Finding:
@@ -294,7 +300,7 @@ class Run:
         for violation in find_secrets(data):
             add(_located(self._rule("config/secret"), violation, document, entry.id))
         waivers = read_waivers(data["metadata"].get("waivers"), self.registry, self.context.today)
-        entry.waivers = waivers.granted
+        entry.waivers, entry.waiver_owners = waivers.granted, waivers.owners
         for violation in waivers.problems:
             add(_located(self._rule("config/waiver"), violation, document, entry.id))
         config = self._typed(entry, problems)
@@ -375,10 +381,7 @@ class Run:
             for rule in self.registry.for_kind(entry.kind.name):
                 found.extend(self._run_rule(rule, entry))
         if entry.waivers:
-            found = [
-                replace(f, waived=entry.waivers[f.rule_id]) if f.rule_id in entry.waivers else f
-                for f in found
-            ]
+            found = [entry.waive(f) for f in found]
         found.sort(key=Finding.sort_key)
         entry._checked = found
         return found

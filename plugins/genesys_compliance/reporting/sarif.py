@@ -1,9 +1,17 @@
 """SARIF 2.1.0: findings for code-scanning tools (GitHub, Azure DevOps, IDEs).
 
 One ``result`` per finding; waived findings stay in the log with an
-``inSource`` suppression carrying the waiver's reason, so the exception is
-visible where reviewers look. Paths are relative to the run's root and
-anchored at ``%SRCROOT%``, which is what code-scanning uploads expect.
+``inSource`` suppression carrying the waiver's reason and owner, so the
+exception is visible where reviewers look. Paths are relative to the run's root
+and anchored at ``%SRCROOT%``, which is what code-scanning uploads expect.
+
+A run judged against a baseline gives every result a ``baselineState``:
+``unchanged`` for a known finding, ``new`` for the rest. A known finding is not
+suppressed: nobody accepted it with a reason, the team only has yet to fix it,
+and a suppression would hide it from code scanning's open alerts. The entries
+the baseline holds and the run no longer finds are listed in the run's
+``properties`` (not as ``absent`` results, which code scanning would show as
+alerts); each result's own fingerprint stays the message-bearing one it was.
 
 A log with no results reads as a clean repository, so every log also says
 whether the run checked everything: ``invocations[0].executionSuccessful`` is
@@ -19,7 +27,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from genesys_compliance.rules import Finding, Registry
+from genesys_compliance.rules import Comparison, Finding, Registry
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/genesys-compliance/genesys-compliance"
@@ -64,12 +72,40 @@ def _invocation(not_checked: Sequence[str]) -> dict[str, Any]:
     return invocation
 
 
+def _suppression(finding: Finding) -> dict[str, Any]:
+    """The waiver as SARIF says it: the reason, and the owner both beside it and as a property."""
+    assert finding.waived is not None
+    suppression: dict[str, Any] = {
+        "kind": "inSource",
+        "status": "accepted",
+        "justification": finding.waived,
+    }
+    if finding.waiver_owner:
+        suppression["justification"] += f" (owner: {finding.waiver_owner})"
+        suppression["properties"] = {"owner": finding.waiver_owner}
+    return suppression
+
+
+def _baseline_properties(path: str, comparison: Comparison) -> dict[str, Any]:
+    return {
+        "genesysCompliance": {
+            "baseline": {
+                "file": path,
+                "known": comparison.known,
+                "new": comparison.new,
+                "fixed": [entry.to_dict() for entry in comparison.fixed],
+            }
+        }
+    }
+
+
 def sarif_log(
     findings: Iterable[Finding],
     registry: Registry,
     root: Path,
     *,
     not_checked: Sequence[str] = (),
+    baseline: tuple[str, Comparison] | None = None,
 ) -> dict[str, Any]:
     """The SARIF document for ``findings``; rules unknown to ``registry`` are added bare.
 
@@ -79,6 +115,8 @@ def sarif_log(
         root: The folder finding paths are relative to.
         not_checked: Why part of the run was not checked, one reason each; empty
             when the run checked everything it was asked to.
+        baseline: The baseline file the run was judged against, as named, and the
+            comparison; ``None`` when no baseline was used (no ``baselineState``).
     """
     rules = _rules(registry)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
@@ -118,30 +156,27 @@ def sarif_log(
             "partialFingerprints": {"genesysCompliance/v1": _fingerprint(finding)},
         }
         if finding.waived is not None:
-            result["suppressions"] = [
-                {"kind": "inSource", "status": "accepted", "justification": finding.waived}
-            ]
+            result["suppressions"] = [_suppression(finding)]
+        if baseline is not None:
+            result["baselineState"] = "unchanged" if finding.known else "new"
         results.append(result)
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "genesys-compliance",
-                        "version": _tool_version(),
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
-                "columnKind": "unicodeCodePoints",
-                "invocations": [_invocation(not_checked)],
-                "results": results,
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "genesys-compliance",
+                "version": _tool_version(),
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
             }
-        ],
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [_invocation(not_checked)],
+        "results": results,
     }
+    if baseline is not None:
+        run["properties"] = _baseline_properties(*baseline)
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def write_sarif(
@@ -151,13 +186,14 @@ def write_sarif(
     root: Path,
     *,
     not_checked: Sequence[str] = (),
+    baseline: tuple[str, Comparison] | None = None,
 ) -> None:
     """Write the SARIF log, creating the folder; written whole, then moved into place.
 
-    ``not_checked`` is as for :func:`sarif_log`.
+    ``not_checked`` and ``baseline`` are as for :func:`sarif_log`.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    log = sarif_log(findings, registry, root, not_checked=not_checked)
+    log = sarif_log(findings, registry, root, not_checked=not_checked, baseline=baseline)
     partial.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     partial.replace(path)

@@ -14,14 +14,20 @@ def _counts(findings: Sequence[Finding], key: str) -> list[str]:
     errors: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
     waived: Counter[str] = Counter()
+    known: Counter[str] = Counter()
     for f in findings:
-        bucket = waived if f.waived is not None else errors if f.severity == "error" else warnings
+        if f.waived is not None:
+            bucket = waived
+        elif f.known:  # in the baseline: counted apart so "by rule" shows only what fails
+            bucket = known
+        else:
+            bucket = errors if f.severity == "error" else warnings
         bucket[getattr(f, key)] += 1
-    names = sorted(set(errors) | set(warnings) | set(waived))
+    names = sorted(set(errors) | set(warnings) | set(waived) | set(known))
     width = max((len(n) for n in names), default=0)
     return [
         f"  {name:<{width}}  {errors[name]:>4} error(s)  {warnings[name]:>4} warning(s)  "
-        f"{waived[name]:>4} waived"
+        f"{waived[name]:>4} waived" + (f"  {known[name]:>4} known" if known else "")
         for name in names
     ]
 
@@ -50,7 +56,7 @@ def summary_lines(
     lines += _counts(findings, "file")
     quiet = [f for f in findings if not f.fails(strict=strict)]
     if quiet:
-        lines.append("warnings and waived findings (they do not fail the run):")
+        lines.append("warnings, waived and known findings (they do not fail the run):")
         lines += [f"  {f.render()}" for f in quiet[:_SHOWN]]
         if len(quiet) > _SHOWN:
             lines.append(f"  ... and {len(quiet) - _SHOWN} more (see the SARIF output)")

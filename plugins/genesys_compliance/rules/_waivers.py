@@ -2,7 +2,8 @@
 
 A waiver needs a known rule id, a reason and an expiry date; anything less is
 itself a ``config/waiver`` finding, so an exception can never be granted by
-accident or outlive its review.
+accident or outlive its review. An optional ``owner`` (a team, an e-mail
+address) says who to ask when it comes up for review; when given, it must be text.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Container, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from genesys_compliance.rules._finding import Violation
 from genesys_compliance.rules._registry import Registry
 from genesys_compliance.rules._spelling import unknown_id_hint
 
-_FIELDS = frozenset({"rule", "reason", "expires"})
+_FIELDS = frozenset({"rule", "reason", "expires", "owner"})
 _UNWAIVABLE = frozenset({"config/waiver", "config/parse", "config/envelope"})
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
 # Not calendar.month_name: that follows the locale.
@@ -41,15 +42,20 @@ _MONTHS = (
 
 @dataclass(frozen=True, slots=True)
 class Waivers:
-    """The valid waivers of one configuration (rule id → reason) and the broken ones."""
+    """The valid waivers of one configuration (rule id → reason, → owner) and the broken ones.
+
+    ``owners`` holds only the rules whose granted waiver names an owner.
+    """
 
     granted: dict[str, str]
     problems: tuple[Violation, ...]
+    owners: dict[str, str] = field(default_factory=dict)
 
 
 def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
     """Check ``metadata.waivers`` as written; never raises on malformed input."""
     granted: dict[str, str] = {}
+    owners: dict[str, str] = {}
     problems: list[Violation] = []
     if raw is None:
         return Waivers(granted, ())
@@ -83,6 +89,16 @@ def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
         if not isinstance(reason, str) or not reason.strip():
             problems.append(Violation(at, f"waiver of {rule_id} has no reason"))
             continue
+        owner = item.get("owner")
+        if "owner" in item and (not isinstance(owner, str) or not owner.strip()):
+            problems.append(
+                Violation(
+                    pointer("metadata", "waivers", index, "owner"),
+                    f"waiver of {rule_id}: owner must be a team or an e-mail address, "
+                    f"not {_shown(owner)}",
+                )
+            )
+            continue
         expiry = _as_date(expires, rule_id)
         if isinstance(expiry, str):
             problems.append(Violation(pointer("metadata", "waivers", index, "expires"), expiry))
@@ -95,8 +111,18 @@ def read_waivers(raw: Any, known_rules: Container[str], today: date) -> Waivers:
         if expiry < today:
             problems.append(Violation(at, f"waiver of {rule_id} expired on {expiry.isoformat()}"))
             continue
-        granted.setdefault(rule_id, reason.strip())
-    return Waivers(granted, tuple(problems))
+        if rule_id not in granted:  # the first valid waiver of a rule speaks for it
+            granted[rule_id] = reason.strip()
+            if isinstance(owner, str):
+                owners[rule_id] = owner.strip()
+    return Waivers(granted, tuple(problems), owners)
+
+
+def _shown(value: Any) -> str:
+    """A written value as a message quotes it: text quoted, anything else by its type."""
+    if isinstance(value, str):
+        return repr(value[:40])
+    return "null" if value is None else type(value).__name__
 
 
 def _ids(known_rules: Container[str]) -> Iterable[str]:
