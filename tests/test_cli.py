@@ -347,9 +347,9 @@ def test_validate_and_its_alias_check_give_the_same_result(project):
     validate, check = cli(project, "validate"), cli(project, "check")
     assert (validate.exit_code, check.exit_code) == (1, 1)
     assert validate.stdout == check.stdout
-    listing = cli(project, "--help").stdout
-    assert "validate  Check configuration files and folders (alias: check)." in listing
-    assert "check     Alias of validate." in listing
+    listing = [line.split(None, 1) for line in cli(project, "--help").stdout.splitlines()]
+    assert ["validate", "Check configuration files and folders (alias: check)."] in listing
+    assert ["check", "Alias of validate."] in listing
 
 
 def test_a_broken_policy_is_a_usage_error(project):

@@ -132,8 +132,9 @@ def _plan(config: pytest.Config, path: Path, shown: str) -> str | None:
     from genesys_compliance.plugin import gc_state
 
     state = gc_state(config)
-    if state.directory_problem() is not None:
-        return state.directory_problem()
+    problem = state.directory_problem()
+    if problem is not None:
+        return problem
     connection, problem = org_connection(config)
     if connection is None:
         return problem
@@ -157,7 +158,11 @@ def _audit_dir(config: pytest.Config) -> Path:
 
 
 def _listeners(config: pytest.Config, connection: OrgConnection, run: str) -> list[Any]:
-    """The audit log first (so the last webhook carries its head), then the webhooks."""
+    """The audit log first (so the last webhook carries its head), then the webhooks.
+
+    The audit log names the org by its id, read from the org; it also answers
+    ``apply/interval`` from earlier runs' records, on the org's clock.
+    """
     from genesys_compliance.consumers import AuditListener, WebhookListener
     from genesys_compliance.plugin import gc_state
 
@@ -165,9 +170,11 @@ def _listeners(config: pytest.Config, connection: OrgConnection, run: str) -> li
     audit = AuditListener(
         _audit_dir(config),
         run=run,
-        org=connection.mode,
+        org=connection.identity().audit_org,
         region=str(client.region),
         client=client.client_id,
+        mode=connection.mode,
+        clock=connection.now,
     )
     listeners: list[Any] = [audit]
     targets = gc_state(config).policy.webhooks
@@ -182,6 +189,7 @@ def _apply(config: pytest.Config) -> str | None:
     """Apply the plan made for this run; why it wrote nothing or failed, or ``None``."""
     from genesys_compliance.apply import ApplyError, apply_plan, new_run_id
     from genesys_compliance.orgplugin import org_connection
+    from genesys_compliance.plugin import gc_state
 
     plan, _ = config.stash[_PLAN]
     connection, problem = org_connection(config)
@@ -197,10 +205,12 @@ def _apply(config: pytest.Config) -> str | None:
             listeners=listeners,
             force=config.getoption("gc_force"),
             run_id=run,
+            intervals=gc_state(config).policy.update_intervals,
+            now=connection.now,
         )
     except ApplyError as error:
         return f"apply wrote nothing: {error}"
-    return _report(config, result, listeners[0].records)
+    return _report(config, result, listeners[0].records, connection)
 
 
 def _settle(config: pytest.Config) -> str | None:
@@ -220,11 +230,14 @@ def _settle(config: pytest.Config) -> str | None:
         result = settle(connection.client, _audit_dir(config), listeners=listeners)
     except ApplyError as error:
         return f"{flag} did nothing: {error}"
-    return _report(config, result, listeners[0].records)
+    return _report(config, result, listeners[0].records, connection)
 
 
 def _report(
-    config: pytest.Config, result: ApplyResult, records: list[dict[str, Any]]
+    config: pytest.Config,
+    result: ApplyResult,
+    records: list[dict[str, Any]],
+    connection: OrgConnection,
 ) -> str | None:
     """Hand the result's findings to the run's reports; its lines and figures to the summary."""
     from genesys_compliance.audit import governance
@@ -250,6 +263,8 @@ def _report(
         for kind, latency in figures.latency.items()
     ]
     lines.append(f"audit log: {config.getoption('gc_audit_dir')}/audit.jsonl")
+    where = "the simulated org" if connection.mode == "mock" else "a live org"
+    lines.append(f"  {connection.identity().describe()}; {where}")
     config.stash[_APPLIED] = lines
     return None if result.ok else f"the {result.mode} did not complete: {result.outcome}"
 

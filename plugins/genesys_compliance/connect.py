@@ -11,14 +11,21 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import httpx
 
-from genesys_compliance.client import Credentials, ExchangeLog, GenesysClient, VirtualClock
+from genesys_compliance.client import (
+    Credentials,
+    ExchangeLog,
+    GenesysClient,
+    VirtualClock,
+    redact,
+)
 from genesys_compliance.contract import Contract
-from genesys_compliance.errors import CredentialsError
+from genesys_compliance.errors import ApiError, CredentialsError
 from genesys_compliance.orgrules import OrgView
 from genesys_compliance.simorg import SimOrg, simorg_router
 
@@ -33,6 +40,46 @@ Mode = Literal["mock", "live"]
 ENV_REQUESTS_PER_MINUTE = "GENESYSCLOUD_REQUESTS_PER_MINUTE"
 # Set by pytest-xdist in each worker's environment: the processes sharing the budget.
 ENV_XDIST_WORKER_COUNT = "PYTEST_XDIST_WORKER_COUNT"
+#: The audit log's ``org`` when the org would not say its id (see :class:`OrgIdentity`).
+UNKNOWN_ORG = "unknown"
+_ORGANIZATION_PATH = "/api/v2/organizations/me"
+
+
+@dataclass(frozen=True)
+class OrgIdentity:
+    """The org a connection reaches, as ``GET /api/v2/organizations/me`` names it.
+
+    Read once, for the audit log, whose records name the org by its id. A read
+    that fails does not stop an apply: the plan was just read from this very
+    org with the same client, so the records are still this org's, and an
+    admin team would rather have the change applied and recorded as made to
+    an org named :data:`UNKNOWN_ORG` (with the region and the OAuth client
+    id beside it, which tie it to one org) than held back by a missing
+    ``organization:readonly`` grant. :attr:`problem` says why, for the summary.
+
+    Attributes:
+        id: The org's id; ``None`` when it could not be read.
+        name: Its name, when it said one.
+        problem: Why the id is not known (redacted), or ``None``.
+    """
+
+    id: str | None
+    name: str | None = None
+    problem: str | None = None
+
+    @property
+    def audit_org(self) -> str:
+        """What the audit log's ``org`` holds: the id, or :data:`UNKNOWN_ORG`."""
+        return self.id if self.id is not None else UNKNOWN_ORG
+
+    def describe(self) -> str:
+        """One line for the run's summary."""
+        if self.id is None:
+            return (
+                f"org: {UNKNOWN_ORG!r} in the audit records, as the org would not say its id "
+                f"({self.problem}); grant the OAuth client organization:readonly"
+            )
+        return f"org: {self.id}" + (f" ({self.name})" if self.name else "")
 
 
 @dataclass(eq=False)
@@ -51,6 +98,7 @@ class OrgConnection:
     router: respx.MockRouter | None = None
     exchanges: ExchangeLog = field(default_factory=ExchangeLog)
     _view: OrgView | None = None
+    _identity: OrgIdentity | None = None
 
     @property
     def read_only(self) -> bool:
@@ -64,9 +112,35 @@ class OrgConnection:
             self._view = OrgView(self.client)
         return self._view
 
+    def identity(self) -> OrgIdentity:
+        """Which org this is (one request, the first time); never raises for the org's answer."""
+        if self._identity is None:
+            self._identity = _read_identity(self.client)
+        return self._identity
+
+    def now(self) -> datetime:
+        """The org's time: the simulated org's clock, else the wall clock (UTC).
+
+        Apply compares it with the times the org and the audit log wrote
+        (``apply/interval``), so in the simulated org all three share its
+        virtual clock and a test moves them on together.
+        """
+        return self.org.now() if self.org is not None else datetime.now(UTC)
+
     def close(self) -> None:
         """Release the HTTP client."""
         self.client.close()
+
+
+def _read_identity(client: GenesysClient) -> OrgIdentity:
+    try:
+        body = client.get_organization()
+    except ApiError as error:
+        return OrgIdentity(None, problem=redact(" ".join(str(error).split())))
+    org_id, name = body.get("id"), body.get("name")
+    if not isinstance(org_id, str) or not org_id.strip():
+        return OrgIdentity(None, problem=f"GET {_ORGANIZATION_PATH} answered without an id")
+    return OrgIdentity(org_id, name if isinstance(name, str) and name else None)
 
 
 def connect_mock(seed: Path, *, endpoints: Mapping[str, str] | None = None) -> OrgConnection:

@@ -7,24 +7,39 @@ event (``apply.completed`` or ``apply.failed``) carries the checkpoint's
 ``head``, so a receiver can later prove with ``audit verify --head`` that the
 log was not cut short; its delivery is audited after that checkpoint, in a
 short closing entry of the same run with a checkpoint of its own.
+
+The audit listener also remembers: it answers ``apply/interval``'s question
+of when an earlier run last wrote a resource (a ``WriteHistory``), from the
+log's records of the same org, so the interval holds across runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genesys_compliance.apply import ApplyEvent, Completed, Failed, Writing
+from genesys_compliance.apply import ApplyEvent, Completed, Failed, LastWrite, Writing
 from genesys_compliance.audit import AuditLog
+from genesys_compliance.client import redact_json
+from genesys_compliance.connect import UNKNOWN_ORG
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from genesys_compliance.webhooks import Delivery, WebhookSender
 
 __all__ = ["SUCCEEDED", "AuditListener", "WebhookListener"]
 
 SUCCEEDED = ("applied", "unchanged", "forced", "restored", "deleted")
 """Outcomes of apply's records that count as a success in the governance figures."""
+
+# A record changed its resource when one of these actions had one of these outcomes: a write
+# (``applied``, ``forced``) or a rollback's restore or delete. A forced ``conflict`` is not
+# itself a write: the forced ``update`` after it is.
+_WRITE_ACTIONS = frozenset({"create", "update", "rebase", "rollback"})
+_WRITE_OUTCOMES = frozenset({"applied", "forced", "restored", "deleted"})
 
 
 @dataclass
@@ -33,6 +48,14 @@ class AuditListener:
 
     An append that fails raises, and apply then stops and rolls back: a write
     that cannot be recorded must not be followed by another.
+
+    Attributes:
+        org: The org's id (``OrgIdentity.audit_org``), in every record.
+        mode: ``mock`` or ``live`` (``--gc-org``), in every record as ``orgMode``:
+            a simulated org's id looks like any other, and an auditor must tell
+            a rehearsal from a change to production.
+        clock: The time records carry; the org's (``OrgConnection.now``), so
+            that ``apply/interval`` compares times of one clock.
     """
 
     directory: Path
@@ -40,6 +63,8 @@ class AuditListener:
     org: str
     region: str
     client: str
+    mode: str | None = None
+    clock: Callable[[], datetime] | None = None
     log: AuditLog | None = None
     head: str | None = None
     records: list[dict[str, Any]] = field(default_factory=list)
@@ -50,9 +75,36 @@ class AuditListener:
         # An intent is the journal's (crash safety); the log holds each action once, done.
         fields = None if isinstance(event, Writing) else event.audit_fields()
         if fields is not None:
-            self.records.append(log.append(fields))
+            self.records.append(log.append(self._with_mode(fields)))
         if isinstance(event, Completed | Failed) and not log.closed:
             self.head = log.checkpoint()["head"]
+
+    def last_write(
+        self, kind: str, resource: Mapping[str, str], *, since: datetime
+    ) -> LastWrite | None:
+        """When a run into this folder last wrote ``resource`` of this org (``apply/interval``).
+
+        Only records of the same org and region count (and of the same OAuth
+        client where the org's id is not known): another org's flow is not
+        this one. Among them, the latest write or rollback of the resource
+        recorded at or after ``since``.
+        """
+        wanted = redact_json({"resource": dict(resource)})["resource"]
+        latest: LastWrite | None = None
+        for record in self._open().history(since=since):
+            if (
+                record.get("kind") != kind
+                or record.get("resource") != wanted
+                or record.get("action") not in _WRITE_ACTIONS
+                or record.get("outcome") not in _WRITE_OUTCOMES
+                or not self._same_org(record)
+            ):
+                continue
+            moment = _moment(record.get("time"))
+            if moment is None or moment < since or (latest is not None and moment <= latest.at):
+                continue
+            latest = LastWrite(moment, _text(record.get("client")), _text(record.get("run")))
+        return latest
 
     def audit_deliveries(self, deliveries: list[Delivery]) -> None:
         """Audit webhook deliveries: in the open run, or in a closing entry after its checkpoint."""
@@ -60,22 +112,36 @@ class AuditListener:
             return
         log = self._open()
         if log.closed:
-            log = AuditLog(
-                self.directory, run=self.run, org=self.org, region=self.region, client=self.client
-            )
+            log = self._new_log()
             for delivery in deliveries:
-                log.append({"action": "webhook", **delivery.as_record()})
+                log.append(self._with_mode({"action": "webhook", **delivery.as_record()}))
             log.checkpoint()
             return
         for delivery in deliveries:
-            log.append({"action": "webhook", **delivery.as_record()})
+            log.append(self._with_mode({"action": "webhook", **delivery.as_record()}))
 
     def _open(self) -> AuditLog:
         if self.log is None:
-            self.log = AuditLog(
-                self.directory, run=self.run, org=self.org, region=self.region, client=self.client
-            )
+            self.log = self._new_log()
         return self.log
+
+    def _new_log(self) -> AuditLog:
+        return AuditLog(
+            self.directory,
+            run=self.run,
+            org=self.org,
+            region=self.region,
+            client=self.client,
+            clock=self.clock,
+        )
+
+    def _with_mode(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return fields if self.mode is None else {**fields, "orgMode": self.mode}
+
+    def _same_org(self, record: Mapping[str, Any]) -> bool:
+        if record.get("org") != self.org or record.get("region") != self.region:
+            return False
+        return self.org != UNKNOWN_ORG or record.get("client") == self.client
 
 
 @dataclass
@@ -101,3 +167,17 @@ class WebhookListener:
         sent = self.sender.send(event.webhook, data)
         self.deliveries.extend(sent)
         self.audit.audit_deliveries(sent)
+
+
+def _moment(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -9,6 +9,8 @@ errors are for the caller's mistakes and for the org answering badly::
     ├── BaselineError          the baseline file cannot be read: missing, not JSON, another
     │                          version, an entry of the wrong shape (rules/_baseline.py)
     ├── CredentialsError       live-org credentials missing from the environment or unusable
+    ├── ExportError            the export folder cannot take the export; nothing changed
+    │                          (export/_errors.py)
     └── ApiError               the org answered with an error (status, code, correlation id)
         ├── AuthError          401/403, or the token endpoint refused the credentials
         ├── NotFoundError      404

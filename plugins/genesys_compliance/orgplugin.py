@@ -8,6 +8,16 @@ only against the simulated org. A live org asked for with ``--gc-org live`` is
 connected to at session start: missing or refused credentials stop the run
 with one usage error, so a nightly job whose secrets were lost cannot go green
 on skipped tests.
+
+Drift (``org/drift``, ``org/unmanaged``: :mod:`genesys_compliance.drift`) is the
+nightly check, on by default under ``--gc-org live`` and asked for against the
+simulated org with ``--gc-drift``: the example configurations differ from the
+simulated org's seed on purpose (that is what the plan shows), so drift there
+would fail every push. ``--gc-no-drift`` turns it off under ``--gc-org live``.
+The org is read and compared once per process; a drift check that was asked for
+and could not be made fails and is reported as not run, and a run given
+``--gc-drift`` in which no drift check ran fails, so a nightly job pointed at the
+wrong folder cannot go green.
 """
 
 from __future__ import annotations
@@ -21,9 +31,14 @@ import pytest
 if TYPE_CHECKING:
     from genesys_compliance.connect import OrgConnection
     from genesys_compliance.contract import Contract
+    from genesys_compliance.drift import DriftReport
     from genesys_compliance.engine import Entry
 
 _CONNECTION = pytest.StashKey["_Connection"]()
+_DRIFT = pytest.StashKey["_Drift"]()
+DRIFT_MARKER = "gc_drift"
+"""Put on each test that compared the org with git, so the controller knows one ran."""
+_DRIFT_OFF = "drift is checked under --gc-org live, or with --gc-drift against the simulated org"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,6 +60,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a live-org queue the agreement properties may create and delete routing rules "
         "in; without it they never write to a live org",
     )
+    group.addoption(
+        "--gc-drift",
+        action="store_const",
+        const="on",
+        dest="gc_drift",
+        default="auto",
+        help="compare the org with the configurations (org/drift, org/unmanaged), read-only; "
+        "on by default under --gc-org live; a run in which no drift check ran fails",
+    )
+    group.addoption(
+        "--gc-no-drift",
+        action="store_const",
+        const="off",
+        dest="gc_drift",
+        help="do not compare the org with the configurations, also under --gc-org live",
+    )
     parser.addini(
         "gc_org_seed",
         type="paths",
@@ -65,6 +96,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "gc_writes: the test writes to the org; it runs only against the simulated org"
     )
+    config.addinivalue_line(
+        "markers", f"{DRIFT_MARKER}: the test compared the org with git (set by the drift fixtures)"
+    )
+    if config.getoption("gc_drift") == "on" and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_DriftWatch(), "genesys_compliance-drift-watch")
+
+
+def drift_wanted(config: pytest.Config) -> bool:
+    """Whether this run compares the org with git: ``--gc-drift``, or ``--gc-org live``."""
+    mode: str = config.getoption("gc_drift")
+    return mode == "on" or (mode == "auto" and config.getoption("gc_org") == "live")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -258,3 +300,127 @@ def gc_assert_org_complies(
         report_findings(request, entry.id, entry.kind.name, findings, stage="org")
 
     return check
+
+
+# ---------------------------------------------------------------- drift
+
+
+class _Drift:
+    """The org compared with the run's configurations, once per process.
+
+    The first drift test that meets a failed comparison fails with the reason
+    and later ones are skipped; each is recorded as not run, as for an org that
+    cannot be used.
+    """
+
+    def __init__(self) -> None:
+        self.report: DriftReport | None = None
+        self.problem: str | None = None
+        self.problem_reported = False
+
+    def get(self, request: pytest.FixtureRequest, connection: OrgConnection) -> DriftReport:
+        """The report, made on first use; fail or skip the test as not run when it cannot be."""
+        from genesys_compliance.plugin import gc_state, mark_not_run
+
+        if self.report is None and self.problem is None:
+            from genesys_compliance.drift import find_drift
+            from genesys_compliance.errors import ApiError
+
+            try:
+                self.report = find_drift(connection.client, gc_state(request.config).run)
+            except ApiError as error:  # redacted by the client: no secret, no token
+                self.problem = f"drift: reading the {connection.mode} org failed: {error}"
+        if self.problem is not None:
+            mark_not_run(request, self.problem)
+            if self.problem_reported:
+                pytest.skip(f"not run: {self.problem} (see the first failure)")
+            self.problem_reported = True
+            pytest.fail(self.problem, pytrace=False)
+        assert self.report is not None
+        return self.report
+
+
+def _drift_report(request: pytest.FixtureRequest) -> DriftReport:
+    """This process's drift report for a drift test; skips the test when drift is not asked for."""
+    if not drift_wanted(request.config):
+        pytest.skip(_DRIFT_OFF)
+    request.node.add_marker(DRIFT_MARKER)
+    connection: OrgConnection = request.getfixturevalue("gc_org")
+    holder = request.config.stash.get(_DRIFT, None)
+    if holder is None:
+        holder = request.config.stash[_DRIFT] = _Drift()
+    return holder.get(request, connection)
+
+
+@pytest.fixture
+def gc_assert_no_drift(request: pytest.FixtureRequest) -> Callable[[Entry], None]:
+    """Fail a configuration's test with one ``org/drift`` finding per field the org changed.
+
+    Also a configuration whose resource the org lacks. One that fails its own checks
+    is not compared: its test is skipped and recorded as not run (its failing tests
+    say why). Skipped, as not asked for, without ``--gc-drift`` or ``--gc-org live``.
+    """
+    from genesys_compliance.plugin import mark_not_run, report_findings
+
+    report = _drift_report(request)
+
+    def check(entry: Entry) -> None:
+        refused = report.refused(entry.id)
+        if refused is not None:
+            mark_not_run(request, "drift: configurations that fail their own checks")
+            pytest.skip(
+                f"not compared with the org: the configuration fails {', '.join(refused.reasons)}"
+            )
+        report_findings(request, entry.id, entry.kind.name, report.for_config(entry.id), "org")
+
+    return check
+
+
+@pytest.fixture
+def gc_assert_nothing_unmanaged(request: pytest.FixtureRequest) -> Callable[[], None]:
+    """Report an ``org/unmanaged`` warning per org resource of a managed kind no file states.
+
+    Warnings fail only under ``--gc-strict``; a kind whose resources could not be
+    listed fails the test, as not run. Skipped, as not asked for, as drift is.
+    """
+    from genesys_compliance.plugin import fail_with_findings, mark_not_run, record_findings
+
+    report = _drift_report(request)
+
+    def check() -> None:
+        subject = "org::unmanaged"
+        found = report.unmanaged_findings()
+        recorded = record_findings(request.node, subject, "org", found, stage="org")
+        if report.unlisted:
+            reason = "unmanaged resources not listed: " + "; ".join(report.unlisted)
+            mark_not_run(request, reason)
+            pytest.fail(reason, pytrace=False)
+        fail_with_findings(request.config, subject, recorded)
+
+    return check
+
+
+class _DriftWatch:
+    """Under ``--gc-drift``, a run in which no drift test ran fails and says so (controller)."""
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Note a drift test's report; xdist forwards the workers' here."""
+        if DRIFT_MARKER in report.keywords:
+            self.ran = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Before the run's gaps are written: none ran, yet drift was asked for."""
+        config = session.config
+        if self.ran or config.option.collectonly or exitstatus == pytest.ExitCode.INTERRUPTED:
+            return
+        from genesys_compliance.plugin import gc_state
+
+        gc_state(config).stage_gaps.append(
+            "--gc-drift: no drift check ran (run suites/org/test_drift.py, or a test using "
+            "gc_assert_no_drift)"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -26,6 +26,7 @@ READS = frozenset(
         "listTriggerRules",
         "listRoutingRules",
         "getQueueStrategies",
+        "getUserPreferences",  # once per user a layout inherits the preferences of
     }
 )
 
@@ -69,6 +70,10 @@ def apply_by_hand(client: GenesysClient, run: Run) -> None:
         spec, meta = dict(data["spec"]), data["metadata"]
         kind = entry.kind.name
         if kind == "DesktopLayout":
+            if spec.get("inheritance") == "user-preference" and meta.get("userId"):
+                # As the layout seed does: the user's desktop preferences ride along.
+                preferences = client.get_user_preferences(meta["userId"])["preferences"]
+                spec["user_preference_override"] = preferences.get("desktop", {})
             if meta.get("layoutId"):
                 current = client.get_layout(meta["layoutId"])
                 client.update_layout(meta["layoutId"], {**spec, "version": current["version"]})

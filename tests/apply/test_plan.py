@@ -103,6 +103,15 @@ def test_the_first_plan_of_the_examples() -> None:
             "Automated agent desktop configuration",
         ),
         "/widgets/0/configuration/queue_id": (TECH, "main-inbound"),
+        # inheritance: user-preference: the desktop preferences of metadata.userId.
+        "/user_preference_override": (
+            "<absent>",
+            {
+                "layoutId": "lay-agent-default",
+                "theme": "high-contrast",
+                "pinnedWidgets": ["q-001", "notes-001"],
+            },
+        ),
     }
     # Each change points at the line of the file that states it.
     max_wait = next(
@@ -216,13 +225,16 @@ def stated(spec: Any, ptr: str) -> bool:
 
 
 def test_every_change_is_a_field_the_file_states() -> None:
+    """Or a field the resource table derives for it (a layout's user preferences)."""
     run = load(CONFIGS, REPO)
-    p = plan(connection(), run)
+    org = connection()
+    p = plan(org, run)
     specs = {e.id: e.document.data["spec"] for e in run.entries}
-    pointers = [(e.config, c.change.pointer) for e in p.resources for c in e.changes]
+    table = org.contract.resources
+    pointers = [(e.kind, e.config, c.change.pointer) for e in p.resources for c in e.changes]
     assert pointers
-    for config, ptr in pointers:
-        assert stated(specs[config], ptr), (config, ptr)
+    for kind, config, ptr in pointers:
+        assert stated(specs[config], ptr) or table[kind].derived_at(ptr), (config, ptr)
 
 
 def test_a_field_the_file_does_not_state_is_never_a_change() -> None:
@@ -270,11 +282,13 @@ def test_the_plan_reads_only_the_listings() -> None:
     sent = operations(org)
     assert set(sent) <= READS
     # The minimum the contract allows: one page of each of the four listings,
-    # and the strategies document of each of the two queues the strategies name.
-    minimum = 4 + 2
+    # the strategies document of each of the two queues the strategies name,
+    # and the preferences of the one user a layout inherits them from.
+    minimum = 4 + 2 + 1
     api = sum(n for op, n in sent.items() if op != "postOAuthToken")
     assert api == minimum, sent
     assert sent["getQueueStrategies"] == 2
+    assert sent["getUserPreferences"] == 1
     assert sent["postOAuthToken"] == 1
 
 

@@ -34,6 +34,7 @@ ISSUE_ENDPOINTS = {
     ("PATCH", "/api/v2/routing/rules/{ruleId}"),
     ("DELETE", "/api/v2/routing/rules/{ruleId}"),
     ("POST", "/api/v2/audits/query"),
+    ("GET", "/api/v2/organizations/me"),
     ("POST", "/oauth/token"),
 }
 

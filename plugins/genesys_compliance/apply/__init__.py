@@ -40,6 +40,7 @@ from genesys_compliance.apply._events import (
 )
 from genesys_compliance.apply._execute import apply_plan, new_run_id
 from genesys_compliance.apply._gate import Approved, Gate, Refused, gate
+from genesys_compliance.apply._interval import LastWrite, WriteHistory
 from genesys_compliance.apply._journal import (
     JOURNAL_FILE,
     JOURNAL_FORMAT,
@@ -53,14 +54,17 @@ from genesys_compliance.apply._plan import (
     Plan,
     PlannedChange,
     PlannedResource,
+    Sources,
     build_plan,
     plan_from,
+    read_sources,
 )
 from genesys_compliance.apply._read import OrgReading, read_org
 from genesys_compliance.apply._recover import resume, rollback
 from genesys_compliance.apply._render import render_plan
 from genesys_compliance.apply._resolve import MatchedBy, Target, resolve
 from genesys_compliance.apply._result import ApplyResult, Outcome
+from genesys_compliance.apply._who import Who, who_changed
 
 __all__ = [
     "JOURNAL_FILE",
@@ -82,6 +86,7 @@ __all__ = [
     "Interrupted",
     "JournalBusyError",
     "JournalError",
+    "LastWrite",
     "MatchedBy",
     "Mode",
     "OrgReading",
@@ -94,11 +99,14 @@ __all__ = [
     "ResourceWritten",
     "RolledBack",
     "Skipped",
+    "Sources",
     "Started",
     "Subject",
     "Target",
     "UnresolvedJournalError",
+    "Who",
     "WriteAction",
+    "WriteHistory",
     "Writing",
     "apply_plan",
     "build_plan",
@@ -109,6 +117,7 @@ __all__ = [
     "plan_from",
     "read_journal",
     "read_org",
+    "read_sources",
     "render_plan",
     "resolve",
     "resume",
@@ -116,4 +125,5 @@ __all__ = [
     "same_set",
     "same_value",
     "unresolved",
+    "who_changed",
 ]

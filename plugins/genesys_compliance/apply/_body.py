@@ -9,6 +9,10 @@ states (``flowId``) go in as stated: a resource need not repeat its id
 under that name. Comparing two states ("did this write land?", "is this the
 snapshot?") goes through the same projection, so fields a write cannot set
 never make two states differ.
+
+The managed fields are the file's spec plus the derived fields the plan read
+(:func:`with_derived`): a layout inheriting its user's preferences writes
+them, and the journal keeps them, so a resumed run writes the same body.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from genesys_compliance.contract import lookup
 if TYPE_CHECKING:
     from genesys_compliance.contract import Contract, ResourceType
 
-__all__ = ["Shape", "Shapes"]
+__all__ = ["Shape", "Shapes", "with_derived"]
 
 _JSON = "application/json"
 _MAX_DEPTH = 64
@@ -116,6 +120,17 @@ class Shape:
                 nodes = _member(self._document, nodes, token)
             nodes = _items(self._document, nodes)
         return nodes
+
+
+def with_derived(spec: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The managed fields: ``spec`` with each derived field (payload pointer) set to its value.
+
+    ``spec`` is not modified; a value replaces whatever the spec holds there.
+    """
+    out = copy.deepcopy(dict(spec))
+    for ptr, value in sorted(values.items()):
+        _set(out, ptr, value)
+    return out
 
 
 def _with_identity(rtype: ResourceType, body: Any, spec: Mapping[str, Any]) -> dict[str, Any]:

@@ -75,6 +75,11 @@ class Emitter:
         self.errors: list[str] = []
         self.failure: str | None = None
 
+    @property
+    def listeners(self) -> tuple[ApplyListener, ...]:
+        """The consumers, in order; ``apply/interval`` asks those that remember past runs."""
+        return self._listeners
+
     def emit(self, event: ApplyEvent) -> None:
         """Deliver one event."""
         self.events.append(event)

@@ -9,6 +9,11 @@ Lists: a list the table declares a set compares unordered; other lists of
 equal length compare element by element (an element's unstated fields stay
 the org's); lists of different lengths are one change of the whole list,
 written as the file states it (without keys, elements cannot be paired).
+
+Derived fields (the table's ``derived``: a layout's user preferences) are
+owned whole: their value is the source's, so a member the source no longer
+holds is a change of the object that held it, and a write replaces the
+field rather than laying the new value over the old.
 """
 
 from __future__ import annotations
@@ -93,6 +98,9 @@ class _Walk:
     def skipped(self, ptr: str) -> bool:
         return bool(ptr) and (ptr in self.skip or self.rtype.is_server_owned(ptr))
 
+    def whole(self, ptr: str) -> bool:
+        return bool(ptr) and self.rtype.derived_at(ptr) is not None
+
     def diff(self, ptr: str, file: Any, org: Any, in_org: bool, out: list[Change]) -> None:
         if self.skipped(ptr):
             return
@@ -101,6 +109,9 @@ class _Walk:
                 out.append(Change(ptr, file, None, in_org=False))
             return
         if isinstance(file, Mapping) and isinstance(org, Mapping):
+            if self.whole(ptr) and not {key_text(k) for k in org} <= {key_text(k) for k in file}:
+                out.append(Change(ptr, file, org))  # a member left the source
+                return
             for key, value in file.items():
                 name = key_text(key)
                 self.diff(_child(ptr, name), value, org.get(name), name in org, out)
@@ -121,6 +132,8 @@ class _Walk:
     def overlay(self, ptr: str, org: Any, file: Any) -> Any:
         if self.skipped(ptr):
             return copy.deepcopy(org)
+        if self.whole(ptr):
+            return copy.deepcopy(file)
         if isinstance(file, Mapping) and isinstance(org, Mapping):
             out = copy.deepcopy(dict(org))
             for key, value in file.items():

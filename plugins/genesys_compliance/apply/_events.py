@@ -278,8 +278,9 @@ class FieldConflict:
         org: The org's value now.
         planned_absent: The org lacked the field at plan time.
         org_absent: The org lacks it now.
-        changed_by: The client the org's audit names for the change, if it can tell.
-        changed_at: When, as the org's audit says (RFC 3339), if it can tell.
+        changed_by: Who made the last change, from the org's audit or this tool's
+            audit log, whichever is later, if it can tell.
+        changed_at: When (RFC 3339), from the same source, if it can tell.
     """
 
     pointer: str

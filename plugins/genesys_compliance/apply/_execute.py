@@ -311,7 +311,7 @@ class _Write:
         self.key = pending.key if pending.key is not None else self.key
         self.token = self.ctx.tokens.current(self._holder(), pending.token)
         self.base = pending.snapshot if pending.snapshot is not None else self.base
-        seen = self.ctx.find(self.step, self.key)
+        seen = self._read_back(pending.body, maybe_landed=True)
         return self._after_unknown(seen, pending.body, self.token, None, resend=True)
 
     def _send(self) -> str | None:
@@ -353,13 +353,15 @@ class _Write:
                 written = self.resources.update(self.key, body, token=token)
         except ConflictError as error:
             ctx.journal.outcome(seq, "stale", error=error_text(error))
-            return self._after_stale(ctx.find(step, self.key), body, token, error)
+            seen = self._read_back(body, maybe_landed=self._resent(role))
+            return self._after_stale(seen, body, token, error)
         except ApiError as error:
             if not outcome_unknown(error):
                 ctx.journal.outcome(seq, "failed", error=error_text(error), http=error.status)
                 raise self._failed(f"the {role} failed: {error_text(error)}", error) from None
             ctx.journal.outcome(seq, "unknown", error=error_text(error), http=error.status)
-            return self._after_unknown(ctx.find(step, self.key), body, token, error, seq=seq)
+            seen = self._read_back(body, maybe_landed=True)
+            return self._after_unknown(seen, body, token, error, seq=seq)
         ctx.journal.outcome(
             seq,
             "done",
@@ -381,7 +383,8 @@ class _Write:
                 return None
             what = "the org refused the create" if self.creating else "the resource is gone"
             raise self._failed(f"{what}: {error_text(error)}", error)
-        if self.sends > 1 and self.shape.same_state(current.body, sent):
+        role = "create" if self.creating else "update"
+        if self._resent(role) and self.shape.same_state(current.body, sent):
             return self._landed(current, sent, token, note="an earlier send had landed; read back")
         if not self.creating and _same(seen.token, token):
             # Refused, but not for staleness (a name another resource holds, say).
@@ -572,6 +575,46 @@ class _Write:
         return "no-op"
 
     # ------------------------------------------------------------ helpers
+    def _resent(self, role: str) -> bool:
+        """Whether this write may have been sent more than once, so an earlier send may have landed.
+
+        Apply sends again only after a read showed nothing landed; the client
+        sends an idempotent write (a PUT) again by itself when its answer is
+        lost, and the org then refuses the repeat as stale because the first
+        send moved the token. A refusal of such a write is not a sign that
+        someone else wrote.
+        """
+        return self.sends > 1 or self.rtype.operation(role).idempotent
+
+    def _read_back(self, sent: dict[str, Any], *, maybe_landed: bool) -> Seen:
+        """Read the resource after a write; if that fails, leave the write to the rollback.
+
+        A write that may have landed (no answer, or a refusal of a repeat) and
+        cannot be read back is kept among the run's writes with no token, so
+        the rollback reads it first and restores it, or says it could not: it
+        must never stay in the org while the run reports itself rolled back.
+
+        Raises:
+            Stop: The read failed.
+        """
+        try:
+            return self.ctx.find(self.step, self.key)
+        except Stop:
+            if maybe_landed:
+                self.ctx.written.append(
+                    Written(
+                        step=self.step,
+                        key=self.key,
+                        created=self.creating,
+                        snapshot=None
+                        if self.creating or self.base is None
+                        else copy.deepcopy(self.base),
+                        token=None,
+                        sent=sent,
+                    )
+                )
+            raise
+
     def _check_unguarded(self) -> str | None:
         """An update without a token: re-read right before it and judge any change (SPEC 6.3)."""
         seen = self.ctx.find(self.step, self.key)

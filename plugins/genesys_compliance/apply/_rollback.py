@@ -3,7 +3,10 @@
 An update is undone by writing its snapshot (the resource as read before the
 write that landed) back, with the token this run's write returned as the
 precondition: if someone changed the resource since, the org refuses, and the
-resource is left as they made it (``apply/rollback-conflict``). A create is
+resource is left as they made it (``apply/rollback-conflict``). A refusal
+where only the token moved (another item of the same container changed, or a
+save without edits) is no one's change to keep: the resource still holds what
+this run wrote, so it is restored on the token read. A create is
 undone by a delete, guarded the same way where the contract's delete takes a
 precondition; a kind the contract cannot delete keeps what the run created,
 and the event says so (``kept``), so the run's failure names it.
@@ -34,6 +37,8 @@ __all__ = ["undo"]
 
 Token = int | str
 _MAX_SENDS = 2
+# Restores of one write on a token that moved while the resource stayed as this run wrote it.
+_MAX_MOVES = 3
 
 
 def undo(ctx: Context) -> tuple[int, int]:
@@ -66,6 +71,14 @@ class _Undo:
         try:
             return self._run()
         except Stop as stop:  # a read back failed: say so, and go on with the others
+            if self.written.token is None:
+                return self._event(
+                    "failed",
+                    reason=(
+                        f"this run's write may have landed and cannot be read back "
+                        f"({stop.reason}); check it in the org"
+                    ),
+                )
             return self._event("failed", reason=stop.reason)
 
     def _run(self) -> RolledBack:
@@ -97,7 +110,7 @@ class _Undo:
             token = seen.token
         body = self.shape.restore_body(snapshot, self.step.spec)
         guarded = self.rtype.is_guarded("update")
-        sends = 0
+        sends = moves = 0
         while True:
             seq = ctx.journal.intent(
                 step=self.step.index,
@@ -114,7 +127,12 @@ class _Undo:
                 )
             except ConflictError as error:
                 ctx.journal.outcome(seq, "stale", error=error_text(error))
-                return self._refused(self._find())
+                seen = self._find()
+                if moves < _MAX_MOVES and self._only_token_moved(seen):
+                    moves += 1
+                    token = seen.token
+                    continue
+                return self._refused(seen)
             except ApiError as error:
                 if not outcome_unknown(error):
                     ctx.journal.outcome(seq, "failed", error=error_text(error))
@@ -142,6 +160,23 @@ class _Undo:
         if self.shape.same_state(current.body, self.written.sent):
             return None
         return self._refused(seen)
+
+    def _only_token_moved(self, seen: Seen) -> bool:
+        """Whether the resource still holds what this run wrote, though its token moved on.
+
+        A container's items share one token, so a colleague's change of
+        another item (or a save without edits) makes this run's guard stale
+        while nobody touched what it wrote. Restoring on the new token then
+        overwrites no one; anything else is theirs to keep.
+        """
+        current = seen.resource
+        snapshot = self.written.snapshot
+        return (
+            current is not None
+            and seen.token is not None
+            and self.shape.same_state(current.body, self.written.sent)
+            and not (snapshot is not None and self.shape.same_state(current.body, snapshot))
+        )
 
     def _refused(self, seen: Seen) -> RolledBack:
         current = seen.resource
@@ -179,25 +214,35 @@ class _Undo:
             if not self.shape.same_state(seen.resource.body, written.sent):
                 return self._conflict(seen, "changed in the org since this run created it")
             key, token = seen.resource.key, seen.token
-        seq = ctx.journal.intent(
-            step=self.step.index, op="delete", key=key_to_json(key), token=token
-        )
-        ctx.emit(Writing(run=ctx.run, subject=self._subject(key), action="delete", token=token))
-        try:
-            correlation = self.resources.delete(key, token=token if guarded else None)
-        except NotFoundError:
-            ctx.journal.outcome(seq, "done", gone=True)
-            return self._event("unchanged", reason="already deleted in the org")
-        except ConflictError as error:
-            ctx.journal.outcome(seq, "stale", error=error_text(error))
-            return self._refused(self._find())
-        except ApiError as error:
-            ctx.journal.outcome(seq, "unknown" if outcome_unknown(error) else "failed")
-            if outcome_unknown(error) and self._find().resource is None:
-                return self._event("deleted", before=token)
-            return self._event("failed", reason=f"the delete failed: {error_text(error)}")
-        ctx.journal.outcome(seq, "done")
-        return self._event("deleted", before=token, correlation_id=correlation)
+        moves = 0
+        while True:
+            seq = ctx.journal.intent(
+                step=self.step.index, op="delete", key=key_to_json(key), token=token
+            )
+            ctx.emit(
+                Writing(run=ctx.run, subject=self._subject(key), action="delete", token=token)
+            )
+            try:
+                correlation = self.resources.delete(key, token=token if guarded else None)
+            except NotFoundError:
+                ctx.journal.outcome(seq, "done", gone=True)
+                return self._event("unchanged", reason="already deleted in the org")
+            except ConflictError as error:
+                ctx.journal.outcome(seq, "stale", error=error_text(error))
+                seen = self._find()
+                if moves < _MAX_MOVES and self._only_token_moved(seen):
+                    assert seen.resource is not None
+                    moves += 1
+                    key, token = seen.resource.key, seen.token
+                    continue
+                return self._refused(seen)
+            except ApiError as error:
+                ctx.journal.outcome(seq, "unknown" if outcome_unknown(error) else "failed")
+                if outcome_unknown(error) and self._find().resource is None:
+                    return self._event("deleted", before=token)
+                return self._event("failed", reason=f"the delete failed: {error_text(error)}")
+            ctx.journal.outcome(seq, "done")
+            return self._event("deleted", before=token, correlation_id=correlation)
 
     # ------------------------------------------------------------ events
     def _conflict(self, seen: Seen, reason: str) -> RolledBack:

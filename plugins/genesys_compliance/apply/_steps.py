@@ -165,7 +165,7 @@ def _step(index: int, entry: PlannedResource) -> Step:
         index=index,
         subject=Subject(entry.kind, entry.name, entry.config, entry.file, entry.key),
         action=_action(entry.action.value),
-        spec=copy.deepcopy(dict(approved.spec)),
+        spec=copy.deepcopy(dict(entry.spec)),  # the derived fields included
         placed=_placed(rtype, document),
         parent=rtype.parent_of(document),
         natural=rtype.natural_key_values(document),

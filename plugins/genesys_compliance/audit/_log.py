@@ -16,8 +16,8 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -44,6 +44,8 @@ Record = dict[str, Any]
 # Descriptors are not inherited by child processes (PEP 446), so no O_CLOEXEC is needed.
 _FLAGS = os.O_RDWR | os.O_APPEND
 _TAIL_CHUNK = 8192
+# How far AuditLog.history reads past ``since``, for runs whose clocks disagree.
+_HISTORY_SLACK = timedelta(minutes=10)
 
 
 class AuditLog:
@@ -122,6 +124,43 @@ class AuditLog:
     def closed(self) -> bool:
         """Whether the run's checkpoint is written; a closed log takes no more records."""
         return self._closed
+
+    def history(self, *, since: datetime | None = None) -> list[Record]:
+        """The file's records, newest first, earlier runs' included: what the log remembers.
+
+        Read backwards from the end, so asking for the last minutes of a log of
+        years costs a chunk or two: reading stops at the first record older than
+        ``since`` by more than ten minutes. Records are appended in
+        time order, but each run's times come from its own clock (a simulated
+        org's runs ahead of the wall clock by its virtual waits), so the slack
+        keeps a record that is a little out of order from hiding a later one.
+        A torn or unreadable line is skipped: this is an answer, not a check
+        (``audit verify`` is that).
+
+        Raises:
+            AuditLogError: The file cannot be read.
+        """
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise _io_error(self.path, "cannot be read", error) from None
+        out: list[Record] = []
+        try:
+            for line in _lines_backwards(fd):
+                record = _record_of(line)
+                if record is None:
+                    continue
+                moment = _record_time(record)
+                if since is not None and moment is not None and moment < since - _HISTORY_SLACK:
+                    break
+                out.append(record)
+        except OSError as error:
+            raise _io_error(self.path, "cannot be read", error) from None
+        finally:
+            os.close(fd)
+        return out
 
     def append(self, fields: Mapping[str, Any]) -> Record:
         """Write one action's record and return it as written, once it is on disk.
@@ -228,6 +267,52 @@ def _caller_fields(fields: Mapping[str, Any]) -> Record:
         raise ValueError(f"the audit log writes {', '.join(bad)} itself; a record cannot set them")
     redacted: Record = redact_json(dict(fields))
     return redacted
+
+
+def _record_time(record: Mapping[str, Any]) -> datetime | None:
+    """A record's ``time`` as a timezone-aware moment; ``None`` if it has none that parses."""
+    text = record.get("time")
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _record_of(line: bytes) -> Record | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _lines_backwards(fd: int) -> Iterator[bytes]:
+    """The file's complete lines, last first, without newlines.
+
+    What follows the last newline is a line still being written or torn by a
+    crash: not a record, so it is never yielded.
+    """
+    end = os.fstat(fd).st_size
+    pending = b""
+    complete = False  # past the last newline: every byte before it belongs to a whole line
+    while end > 0:
+        start = max(0, end - _TAIL_CHUNK)
+        data = os.pread(fd, end - start, start) + pending
+        end = start
+        if not complete:
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            data, complete = data[:cut], True
+        first, *rest = data.split(b"\n")
+        pending = first  # it may go on in the chunk before
+        yield from reversed(rest)
+    if complete and pending:
+        yield pending
 
 
 def _rfc3339(moment: datetime) -> str:

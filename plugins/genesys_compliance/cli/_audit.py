@@ -15,7 +15,12 @@ from genesys_compliance.cli._main import main
 
 @main.group()
 def audit() -> None:
-    """Check the audit log the apply stage writes (SPEC 7)."""
+    """Check the audit log the apply stage writes (SPEC 7).
+
+    \b
+    Example:
+      genesys-compliance audit verify reports/audit --public-key audit.pub.pem
+    """  # noqa: D301 (click's \b keeps the example lines as written)
 
 
 def _head_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

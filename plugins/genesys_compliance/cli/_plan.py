@@ -7,20 +7,20 @@ from pathlib import Path
 
 import click
 
-from genesys_compliance.apply import build_plan, gate, render_plan
+from genesys_compliance.apply import build_plan, render_plan
 from genesys_compliance.cli._main import main
 from genesys_compliance.cli._project import (
-    ORG_UNUSABLE,
+    FAILED,
     Project,
-    all_findings,
+    check_paths,
     open_org,
     org_options,
+    org_unreadable,
+    output_options,
     project_options,
-    read_paths,
+    save_sarif,
 )
-from genesys_compliance.engine import Run
 from genesys_compliance.errors import ApiError
-from genesys_compliance.rules import RuleContext
 
 
 @main.command()
@@ -33,48 +33,47 @@ from genesys_compliance.rules import RuleContext
     help="where the plan is written as JSON",
 )
 @org_options
+@output_options
 @project_options
 @click.option("--strict", is_flag=True, help="warnings fail too (and keep a configuration out)")
-@click.option("--json", "as_json", is_flag=True, help="print the plan as JSON instead of the text")
 def plan(
     paths: tuple[Path, ...],
     out: Path,
     org: str,
     seed: Path | None,
+    as_json: bool,
+    sarif: Path | None,
     root: Path | None,
     config_file: Path | None,
     strict: bool,
-    as_json: bool,
 ) -> None:
-    r"""Plan what apply would change in the org, read-only (SPEC 6.1).
+    """Plan what apply would change in the org, read-only (SPEC 6.1).
 
     Checks the configurations as validate does; those whose findings fail are
     not planned. For the rest, reads the org and prints create / update (with
     each managed field that changed) / no-op, and writes the plan to --out; the
-    same configurations against the same org give the same bytes. Exits 0 when
-    every configuration was planned, 1 when some failed their checks, 2 on a
-    usage error, 4 when the org refused the credentials or could not be read.
+    same configurations against the same org give the same bytes. It never
+    writes to the org, so it is safe to run against a live org every night.
+    --json prints the plan file's document; --sarif writes the checks' findings.
+
+    Exits 0 when every configuration was planned, 1 when some failed their
+    checks, 2 on a usage error, 4 when the org refused the credentials or could
+    not be read.
 
     \b
-    Example:
+    Examples:
       genesys-compliance plan genesys/configs --out reports/plan.json
-      GENESYSCLOUD_OAUTHCLIENT_ID=... genesys-compliance plan --org live
-    """
+      # nightly, read-only, on the live org (a client with read scopes is enough):
+      GENESYSCLOUD_OAUTHCLIENT_ID=... GENESYSCLOUD_OAUTHCLIENT_SECRET=... \\
+      GENESYSCLOUD_REGION=mypurecloud.ie genesys-compliance plan --org live
+    """  # noqa: D301 (click's \b keeps the example lines as written)
     project = Project(root, config_file)
-    root, policy = project.root, project.policy
-    files = read_paths(list(paths) or project.default_paths(), root, policy.parse_limits)
-    run = Run(files=files, registry=project.registry, context=RuleContext(policy=policy))
-    findings = all_findings(run, policy)
-    failed: dict[str, list[str]] = {}
-    for finding in findings:
-        if finding.config is not None and finding.fails(strict=strict):
-            failed.setdefault(finding.config, []).append(finding.rule_id)
+    checked = check_paths(project, paths, strict=strict)
     connection = open_org(org, seed, project)
     try:
-        made = build_plan(connection.client, gate(run, strict=strict, failed=failed))
+        made = build_plan(connection.client, checked.gate())
     except ApiError as error:  # redacted by the client
-        click.echo(f"genesys-compliance: the {org} org could not be read: {error}", err=True)
-        sys.exit(ORG_UNUSABLE)
+        org_unreadable(org, error)
     finally:
         connection.close()
     try:
@@ -84,8 +83,9 @@ def plan(
         raise click.UsageError(
             f"cannot write the plan to {out}: {error.strerror or error}"
         ) from None
-    click.echo(made.to_json().rstrip("\n") if as_json else render_plan(made))
+    save_sarif(sarif, checked.findings, project)
+    click.echo(made.to_json().rstrip("\n") if as_json else render_plan(made).rstrip("\n"))
     if not as_json:
         click.echo(f"plan written to {out}")
-    if made.not_planned or any(f.fails(strict=strict) for f in findings):
-        sys.exit(1)
+    if made.not_planned or checked.failed:
+        sys.exit(FAILED)

@@ -1,8 +1,10 @@
-"""What every command shares: the project (root, policy, rules), its files and findings.
+"""What every command shares: the project (root, policy, rules), its files, findings and org.
 
 The plugin finds a project through pytest's rootdir; the command line finds it
 the same way users think of it, from the nearest ``pyproject.toml`` (SPEC 9),
-so that a project's policy, folders and custom rules hold in both.
+so that a project's policy, folders and custom rules hold in both. The options
+SPEC 9 gives every org command (``--org``, ``--json``, ``--sarif``) are
+decorators here, so each command spells and documents them the same way.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
+from genesys_compliance.apply import Gate, gate
 from genesys_compliance.config import (
     SUFFIXES,
     ParseLimits,
@@ -26,13 +30,15 @@ from genesys_compliance.config import (
 from genesys_compliance.connect import OrgConnection, connect_live, connect_mock
 from genesys_compliance.contract import Contract
 from genesys_compliance.engine import Run
-from genesys_compliance.errors import CredentialsError, PolicyError
+from genesys_compliance.errors import ApiError, AuthError, CredentialsError, PolicyError
 from genesys_compliance.kinds import builtin_registry
 from genesys_compliance.orgrules import contract_findings
+from genesys_compliance.reporting import write_sarif
 from genesys_compliance.rules import (
     Finding,
     Policy,
     Registry,
+    RuleContext,
     config_directories,
     find_pyproject,
     load_policy,
@@ -41,16 +47,25 @@ from genesys_compliance.rules import (
 )
 
 __all__ = [
+    "FAILED",
     "ORG_UNUSABLE",
+    "Checked",
     "Project",
     "all_findings",
+    "check_paths",
+    "finding_json",
     "open_org",
     "org_options",
+    "org_unreadable",
+    "output_options",
     "project_options",
     "read_paths",
+    "save_sarif",
     "shown",
 ]
 
+FAILED = 1
+"""SPEC 9: error findings (warnings too with --strict), a failed gate, apply/failed."""
 ORG_UNUSABLE = 4
 """SPEC 9: the org refused the credentials or could not be reached."""
 
@@ -103,6 +118,73 @@ class Project:
                 f"(config-dirs or gc_config_dirs in {shown(self.settings)}) do not exist"
             )
         return configured
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The configurations a command was given, judged as the pytest run judges them.
+
+    Attributes:
+        run: The engine's run over the files.
+        findings: Its findings and the contract check's, sorted.
+        strict: Whether warnings fail.
+    """
+
+    run: Run
+    findings: list[Finding]
+    strict: bool
+
+    @property
+    def failed(self) -> bool:
+        """Whether any finding fails: exit 1 for every command that checks."""
+        return any(f.fails(strict=self.strict) for f in self.findings)
+
+    def gate(self) -> Gate:
+        """What plan and apply may touch: configurations none of whose findings fail.
+
+        The contract check's findings keep a configuration out too, as a failed
+        contract test does in the pytest run.
+        """
+        failed: dict[str, list[str]] = {}
+        for finding in self.findings:
+            if finding.config is not None and finding.fails(strict=self.strict):
+                failed.setdefault(finding.config, []).append(finding.rule_id)
+        return gate(self.run, strict=self.strict, failed=failed)
+
+
+def check_paths(project: Project, paths: tuple[Path, ...], *, strict: bool) -> Checked:
+    """Read ``paths`` (or the project's folders) and judge them: the start of every org command."""
+    policy = project.policy
+    files = read_paths(list(paths) or project.default_paths(), project.root, policy.parse_limits)
+    run = Run(files=files, registry=project.registry, context=RuleContext(policy=policy))
+    return Checked(run, all_findings(run, policy), strict)
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """One finding in every ``--json`` document (the names SARIF and the summary use)."""
+    return {
+        "rule": finding.rule_id,
+        "severity": finding.severity,
+        "file": finding.file,
+        "line": finding.line,
+        "message": finding.message,
+        "waived": finding.waived is not None,
+        "waiverReason": finding.waived,
+        "waiverOwner": finding.waiver_owner,
+        "known": finding.known,
+        "config": finding.config,
+        "pointer": finding.pointer,
+    }
+
+
+def save_sarif(path: Path | None, findings: list[Finding], project: Project) -> None:
+    """Write ``--sarif`` when asked; a path that cannot be written is a usage error (exit 2)."""
+    if path is None:
+        return
+    try:
+        write_sarif(path, findings, project.registry, project.root)
+    except OSError as error:
+        raise click.UsageError(f"cannot write SARIF to {path}: {error.strerror or error}") from None
 
 
 def all_findings(run: Run, policy: Policy) -> list[Finding]:
@@ -184,29 +266,74 @@ def org_options(command: _F) -> _F:
         "--seed",
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=None,
-        help="the simulated org's data [default: ROOT/fixtures/org]",
+        help="the simulated org's data, for --org mock [default: ROOT/fixtures/org]",
     )(command)
     return click.option(
         "--org",
         type=click.Choice(["mock", "live"]),
         default="mock",
         show_default=True,
-        help="the simulated org (seeded from --seed) or the live org named by the "
-        "GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET and "
-        "GENESYSCLOUD_REGION variables",
+        help="mock: a simulated org in this process, seeded from --seed; live: the org named "
+        "by GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET and "
+        "GENESYSCLOUD_REGION (or GENESYSCLOUD_API_BASE_URL, e.g. a served simulated org)",
+    )(command)
+
+
+def output_options(command: _F) -> _F:
+    """``--json`` and ``--sarif PATH``, which every org command takes (SPEC 9)."""
+    command = click.option(
+        "--sarif",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="also write the findings as SARIF 2.1.0 to this file",
+    )(command)
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="print one JSON document on standard output instead of the text",
     )(command)
 
 
 def open_org(org: str, seed: Path | None, project: Project) -> OrgConnection:
-    """The org a command talks to; exit 4 (SPEC 9) when its credentials are missing.
+    """The org a command talks to, authenticated; exit 4 (SPEC 9) when it cannot be used.
 
-    The error names the variables, never a value.
+    Credentials are tried before any work, so a nightly job whose secrets were
+    lost stops at once with exit 4, not on its first read. Messages name the
+    variables, never a value; the client redacts what the org answers.
     """
     endpoints = dict(project.policy.endpoints)
     try:
         if org == "live":
-            return connect_live(endpoints=endpoints)
-        return connect_mock(seed or project.root / "fixtures" / "org", endpoints=endpoints)
+            connection = connect_live(endpoints=endpoints)
+        else:
+            data = seed or project.root / "fixtures" / "org"
+            if not os.path.isdir(data):
+                raise click.UsageError(
+                    f"no simulated org data at {shown(data)}; name a seed folder with --seed"
+                )
+            connection = connect_mock(data, endpoints=endpoints)
     except CredentialsError as error:
-        click.echo(f"genesys-compliance: --org live: {error}", err=True)
-        sys.exit(ORG_UNUSABLE)
+        _unusable(f"--org live: {error}")
+    try:
+        connection.client.authenticate()
+    except AuthError as error:
+        connection.close()
+        _unusable(
+            f"the {org} org refused the credentials: {error} (check "
+            "GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET)"
+        )
+    except ApiError as error:
+        connection.close()
+        _unusable(f"the {org} org could not be reached: {error}")
+    return connection
+
+
+def org_unreadable(org: str, error: ApiError) -> NoReturn:
+    """Exit 4 for an org that answered a read with an error (redacted by the client)."""
+    _unusable(f"the {org} org could not be read: {error}")
+
+
+def _unusable(message: str) -> NoReturn:
+    click.echo(f"genesys-compliance: {message}", err=True)
+    sys.exit(ORG_UNUSABLE)

@@ -27,7 +27,19 @@ from genesys_compliance.reporting import catalogue_markdown, replace_catalogue
     help="read the custom rules from this file instead of the nearest pyproject.toml",
 )
 def rules(fmt: str, update: Path | None, config_file: Path | None) -> None:
-    """Print the rule catalogue, generated from the registry (custom rules included)."""
+    """Print the rule catalogue, generated from the registry (custom rules included).
+
+    Every rule with its id, severity, kind, stage and summary: the built-in
+    catalogue of SPEC 3 and the project's own rules (the rules key of
+    [tool.genesys-compliance]). --update rewrites the copy between the README's
+    catalogue markers, so the README never drifts from the code.
+
+    \b
+    Examples:
+      genesys-compliance rules                     # Markdown table
+      genesys-compliance rules --json | jq '.[].id'
+      genesys-compliance rules --update README.md
+    """  # noqa: D301 (click's \b keeps the example lines as written)
     registry = Project(None, config_file).registry
     if update is not None:
         update.write_text(

@@ -15,67 +15,56 @@ from typing import Any
 import click
 
 from genesys_compliance.cli._main import main
-from genesys_compliance.cli._project import Project, all_findings, read_paths
+from genesys_compliance.cli._project import (
+    Project,
+    check_paths,
+    finding_json,
+    output_options,
+    project_options,
+    save_sarif,
+)
 from genesys_compliance.engine import Run
-from genesys_compliance.reporting import summary_lines, write_sarif
-from genesys_compliance.rules import Finding, RuleContext
+from genesys_compliance.reporting import summary_lines
+from genesys_compliance.rules import Finding
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--root",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="project root: reports paths relative to it and reads its pyproject.toml "
-    "[default: the folder of the nearest pyproject.toml, else .]",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="read the policy from this file instead of ROOT/pyproject.toml",
-)
-@click.option(
-    "--sarif",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="write the findings as SARIF 2.1.0",
-)
+@project_options
+@output_options
 @click.option("--strict", is_flag=True, help="warnings fail too")
 @click.option("--quiet", "-q", is_flag=True, help="print only the summary")
-@click.option("--json", "as_json", is_flag=True, help="print one JSON document instead of the text")
 def validate(
     paths: tuple[Path, ...],
     root: Path | None,
     config_file: Path | None,
+    as_json: bool,
     sarif: Path | None,
     strict: bool,
     quiet: bool,
-    as_json: bool,
 ) -> None:
     """Check configuration files and folders (alias: check).
 
-    With no PATHS, checks the folders of config-dirs in [tool.genesys-compliance]
-    (else gc_config_dirs of [tool.pytest.ini_options], else ROOT/fixtures/configs).
-    Custom rules named by the table's rules key run too. Exits 0 when nothing
-    fails, 1 on error findings (warnings too with --strict), 2 on a usage error:
-    a bad policy, a path that does not exist, a file that is not .yaml, .yml or
-    .json, or a folder that holds no configuration file.
-    """
+    The local checks, without the org. With no PATHS, checks the folders of
+    config-dirs in [tool.genesys-compliance] (else gc_config_dirs of
+    [tool.pytest.ini_options], else ROOT/fixtures/configs). Custom rules named
+    by the table's rules key run too, and the contract check of the pytest
+    suites. Exits 0 when nothing fails, 1 on error findings
+    (warnings too with --strict), 2 on a usage error: a bad policy, a path that
+    does not exist, a file that is not .yaml, .yml or .json, or a folder that
+    holds no configuration file.
+
+    \b
+    Examples:
+      genesys-compliance validate                     # the project's folders
+      genesys-compliance check genesys/configs/layouts/agent.yaml --strict
+      genesys-compliance validate --sarif reports/gc.sarif --json > findings.json
+    """  # noqa: D301 (click's \b keeps the example lines as written)
     project = Project(root, config_file)
-    root, policy = project.root, project.policy
-    files = read_paths(list(paths) or project.default_paths(), root, policy.parse_limits)
-    run = Run(files=files, registry=project.registry, context=RuleContext(policy=policy))
+    checked = check_paths(project, paths, strict=strict)
+    run, findings, failed = checked.run, checked.findings, checked.failed
     gc.freeze()  # lives to the exit: spare the shutdown's collections a walk of every document
-    findings = all_findings(run, policy)
-    failed = any(f.fails(strict=strict) for f in findings)
-    if sarif is not None:
-        try:
-            write_sarif(sarif, findings, run.registry, root)
-        except OSError as error:
-            raise click.UsageError(
-                f"cannot write SARIF to {sarif}: {error.strerror or error}"
-            ) from None
+    save_sarif(sarif, findings, project)
     if as_json:
         click.echo(json.dumps(_json_report(run, findings, strict=strict, failed=failed), indent=2))
     else:
@@ -117,18 +106,5 @@ def _json_report(
             "warnings": sum(1 for f in live if f.severity == "warning"),
             "waived": len(findings) - len(live),
         },
-        "findings": [
-            {
-                "rule": f.rule_id,
-                "severity": f.severity,
-                "file": f.file,
-                "line": f.line,
-                "message": f.message,
-                "waived": f.waived is not None,
-                "waiverReason": f.waived,
-                "config": f.config,
-                "pointer": f.pointer,
-            }
-            for f in findings
-        ],
+        "findings": [finding_json(f) for f in findings],
     }

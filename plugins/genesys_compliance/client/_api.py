@@ -200,6 +200,11 @@ class GenesysClient(BaseClient):
         """Delete a rule."""
         self.request("deleteRoutingRule", path_params={"ruleId": rule_id})
 
+    # ------------------------------------------------------------ the org itself
+    def get_organization(self) -> JsonObject:
+        """The org the token belongs to (``id``, ``name``): who the audit log says was changed."""
+        return _object(self.call("getOrganizationsMe"))
+
     # ------------------------------------------------------------ Audit
     def query_audits(
         self, *, filters: Sequence[Mapping[str, Any]] | None = None, page_size: int = 100

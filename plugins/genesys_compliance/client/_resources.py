@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
     from genesys_compliance.client._api import GenesysClient
-    from genesys_compliance.contract import ResourceType
+    from genesys_compliance.contract import DerivedField, ResourceType
 
 __all__ = ["Listing", "Resource", "ResourceClient", "Token", "correlation_of", "json_object"]
 
@@ -162,6 +162,18 @@ class ResourceClient:
             rtype.operation("get").operation_id, path_params=key.path_params
         )
         return self._resource(response)
+
+    def source(self, derived: DerivedField, path_params: Mapping[str, str]) -> JsonObject:
+        """What one of the kind's derived fields is read from (a user's preferences).
+
+        Raises:
+            NotFoundError: The org has no such source (no such user).
+            ValueError: The field is not one of this kind's.
+        """
+        if derived not in self.type.derived:
+            raise ValueError(f"{derived.field} is not a derived field of {self.type.kind}")
+        response = self._client.request(derived.source.operation_id, path_params=path_params)
+        return json_object(response)
 
     # ------------------------------------------------------------ writes
     def create(

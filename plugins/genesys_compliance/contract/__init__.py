@@ -19,6 +19,7 @@ from genesys_compliance.contract._operations import (
 from genesys_compliance.contract._problems import Problem
 from genesys_compliance.contract._resources import (
     Container,
+    DerivedField,
     MatchField,
     ResourceKey,
     ResourceTable,
@@ -35,6 +36,7 @@ __all__ = [
     "BodySpec",
     "Container",
     "Contract",
+    "DerivedField",
     "HeaderSpec",
     "MatchField",
     "Operation",

@@ -8,6 +8,7 @@ branching on a kind's name.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ROLES",
     "Container",
+    "DerivedField",
     "MatchField",
     "ResourceKey",
     "ResourceTable",
@@ -37,6 +39,7 @@ ROLES = ("list", "get", "create", "update", "delete")
 
 TokenSend = Literal["body", "if-match", "none"]
 WriteMode = Literal["replace", "merge"]
+Scalar = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -160,6 +163,72 @@ class Container:
         return [item for item in items if isinstance(item, dict)]
 
 
+@dataclass(frozen=True, slots=True)
+class DerivedField:
+    """A managed field no file states: the plan reads its value from the org.
+
+    A layout inheriting a user's preferences carries them in its body, so the
+    desktop shows them; the file names the user, the org holds the
+    preferences. The value is compared and written whole: what left the
+    source leaves the resource too.
+
+    Attributes:
+        field: Payload pointer of the field (``/user_preference_override``).
+        when: Configuration pointer whose value switches the derivation on.
+        equals: The value ``when`` must hold (``user-preference``).
+        source: The read the value comes from (``getUserPreferences``).
+        params: The source's path parameters, each with the configuration
+            pointer giving it, sorted by name.
+        take: Pointer into the source's answer (``/preferences/desktop``).
+        default: ``(value,)`` taken where the answer holds nothing at
+            ``take``; ``()`` when it must hold something.
+    """
+
+    field: str
+    when: str
+    equals: Scalar
+    source: Operation
+    params: tuple[tuple[str, str], ...]
+    take: str
+    default: tuple[Any, ...] = ()
+
+    def applies(self, document: Any) -> bool:
+        """Whether a configuration document asks for the derivation."""
+        found, value = lookup(document, self.when)
+        return (
+            found
+            and isinstance(value, bool) == isinstance(self.equals, bool)
+            and value == self.equals
+        )
+
+    def missing(self, document: Any) -> tuple[str, ...]:
+        """The configuration pointers of source parameters the document does not state."""
+        return tuple(ptr for _, ptr in self.params if _stated(document, ptr) is None)
+
+    def path_params(self, document: Any) -> dict[str, str] | None:
+        """The source's path parameters as the document gives them; ``None`` when one is missing."""
+        out: dict[str, str] = {}
+        for name, ptr in self.params:
+            value = _stated(document, ptr)
+            if value is None:
+                return None
+            out[name] = value
+        return out
+
+    def value_in(self, answer: Any) -> tuple[bool, Any]:
+        """The field's value from the source's answer: ``(found, value)``, a copy."""
+        found, value = lookup(answer, self.take)
+        if found:
+            return True, copy.deepcopy(value)
+        if self.default:
+            return True, copy.deepcopy(self.default[0])
+        return False, None
+
+    def covers(self, ptr: str) -> bool:
+        """Whether a payload pointer is the field or lies inside it."""
+        return ptr == self.field or ptr.startswith(self.field + "/")
+
+
 @dataclass(frozen=True)
 class ResourceType:
     """Everything the table says about one kind's resource.
@@ -182,6 +251,7 @@ class ResourceType:
         guards: How each write role's operation carries the token (``body``
             or ``if-match``); a role absent here is unguarded.
         order: Position in the order writes go in.
+        derived: Managed fields the plan reads from the org, not from the file.
     """
 
     kind: str
@@ -198,6 +268,7 @@ class ResourceType:
     page_size: int
     guards: Mapping[str, TokenSend]
     order: int
+    derived: tuple[DerivedField, ...] = ()
 
     def has(self, role: str) -> bool:
         """Whether the contract has an operation for ``role``."""
@@ -226,6 +297,10 @@ class ResourceType:
     def is_server_owned(self, ptr: str) -> bool:
         """Whether a pointer is, or lies inside, a field the org owns."""
         return any(ptr == owned or ptr.startswith(owned + "/") for owned in self.server_owned)
+
+    def derived_at(self, ptr: str) -> DerivedField | None:
+        """The derived field a payload pointer is, or lies inside; ``None`` for a stated one."""
+        return next((d for d in self.derived if d.covers(ptr)), None)
 
     @property
     def identity_pointers(self) -> tuple[str, ...]:
@@ -371,6 +446,12 @@ def lookup(data: Any, ptr: str) -> tuple[bool, Any]:
 def value_text(value: Any) -> str:
     """An identity value as text: strings as they are, anything else as canonical JSON."""
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _stated(document: Any, ptr: str) -> str | None:
+    """A value the document states at ``ptr``, as text; an empty one names nothing."""
+    found, value = lookup(document, ptr)
+    return value_text(value) if found and value is not None and value != "" else None
 
 
 def _values(fields: tuple[MatchField, ...], document: Any) -> tuple[str, ...] | None:

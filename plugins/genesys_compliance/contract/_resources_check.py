@@ -4,7 +4,9 @@ Every fact of the table is checked where the contract can say it: an
 operationId exists, serves the kind and has the role's method; pointers are
 declared by the schemas the resource is answered in (or the kind's payload);
 the token can travel the way the table says (a required body field, or an
-``If-Match`` parameter); sets are lists; a PUT is not called a merge. A wrong
+``If-Match`` parameter); sets are lists; a PUT is not called a merge; a
+derived field is one the writes take and the org answers, read from a GET
+whose every path parameter the configuration gives. A wrong
 table fails when the contract loads, with the entry's path in the message,
 not later as a plan that silently finds no change.
 """
@@ -18,6 +20,7 @@ from genesys_compliance.config import pointer_tokens, unescape
 from genesys_compliance.contract._resources import (
     ROLES,
     Container,
+    DerivedField,
     MatchField,
     ResourceTable,
     ResourceType,
@@ -57,8 +60,10 @@ _KIND_KEYS = frozenset(
         "write",
         "sets",
         "serverOwned",
+        "derived",
     }
 )
+_DERIVED_KEYS = frozenset({"field", "when", "from", "params", "take", "default"})
 _JSON = "application/json"
 _DEFAULT_PAGE_SIZE = 100
 _WHERE = "x-genesys-compliance.resources"
@@ -183,6 +188,7 @@ class _Reader:
             raise self.fail(
                 "serverOwned", f"must hold {id_pointer}: the org assigns it (no match creates it)"
             )
+        derived = self.read_derived(raw.get("derived", []), ops, container, entities, owned, match)
         return ResourceType(
             kind=self.kind,
             operations=ops,
@@ -198,6 +204,7 @@ class _Reader:
             page_size=_page_size(ops.get("list")),
             guards=guards,
             order=order,
+            derived=derived,
         )
 
     # -------------------------------------------------------- parts
@@ -408,6 +415,99 @@ class _Reader:
                 raise self.fail(here, f"{ptr} is not a list")
             out.append(ptr)
         return tuple(out)
+
+    def read_derived(
+        self,
+        raw: Any,
+        ops: Mapping[str, Operation],
+        container: Container | None,
+        entities: _Schemas,
+        owned: tuple[str, ...],
+        match: tuple[MatchField, ...],
+    ) -> tuple[DerivedField, ...]:
+        """Derived fields: ones every write takes and the org answers, read by a GET.
+
+        A field the writes drop, or the org does not answer, would plan as a
+        change on every run; a source parameter the configuration cannot give
+        would leave the read without its path.
+        """
+        if not isinstance(raw, list):
+            raise self.fail("derived", "must be a list of fields")
+        identity = {p for f in match for p in f.config if p.startswith("/spec/")}
+        out: list[DerivedField] = []
+        for index, item in enumerate(raw):
+            here = f"derived[{index}]"
+            if not isinstance(item, Mapping):
+                raise self.fail(here, "must be a mapping")
+            extra = sorted(set(item) - _DERIVED_KEYS)
+            if extra:
+                raise self.fail(f"{here}.{extra[0]}", "unknown key")
+            absent = sorted(_DERIVED_KEYS - {"default"} - set(item))
+            if absent:
+                raise self.fail(here, f"needs {', '.join(absent)}")
+            field = self.derived_field(f"{here}.field", item["field"], ops, container, entities)
+            if any(field == p or field.startswith(p + "/") for p in owned):
+                raise self.fail(f"{here}.field", f"{field} is owned by the org")
+            if "/spec" + field in identity:
+                raise self.fail(f"{here}.field", f"{field} is the resource's identity")
+            for other in out:
+                if other.covers(field) or field.startswith(other.field + "/"):
+                    raise self.fail(f"{here}.field", f"{field} overlaps {other.field}")
+            when = item["when"]
+            if not isinstance(when, Mapping) or set(when) != {"config", "equals"}:
+                raise self.fail(f"{here}.when", "needs config (a pointer) and equals (a value)")
+            when_ptr = self.config_pointer(f"{here}.when.config", when["config"])
+            equals = when["equals"]
+            if equals is not None and not isinstance(equals, str | int | float | bool):
+                raise self.fail(f"{here}.when.equals", "must be a scalar")
+            source = self.operations.get(str(item["from"]))
+            if source is None or source.method != "GET":
+                raise self.fail(f"{here}.from", f"no GET {item['from']!r} in the contract")
+            answers = self.response_schemas(source, f"{here}.from")
+            params = item["params"]
+            if not isinstance(params, Mapping) or sorted(params) != sorted(source.path_parameters):
+                wanted = ", ".join(source.path_parameters) or "none"
+                raise self.fail(
+                    f"{here}.params",
+                    f"must map each path parameter of {source.operation_id}: {wanted}",
+                )
+            given = tuple(
+                (str(name), self.config_pointer(f"{here}.params.{name}", ptr))
+                for name, ptr in sorted(params.items())
+            )
+            take = item["take"]
+            if not isinstance(take, str) or not (take == "" or take.startswith("/")):
+                raise self.fail(f"{here}.take", f"{take!r} is not a JSON pointer")
+            if not _at(self.document, answers, take):
+                raise self.fail(
+                    f"{here}.take", f"{take} is not in what {source.operation_id} answers"
+                )
+            default = (item["default"],) if "default" in item else ()
+            out.append(DerivedField(field, when_ptr, equals, source, given, take, default))
+        return tuple(out)
+
+    def derived_field(
+        self,
+        at: str,
+        ptr: Any,
+        ops: Mapping[str, Operation],
+        container: Container | None,
+        entities: _Schemas,
+    ) -> str:
+        """A derived field's pointer: in the payload, in every write's body, in every answer."""
+        if not isinstance(ptr, str) or not ptr.startswith("/"):
+            raise self.fail(at, f"{ptr!r} is not a JSON pointer")
+        if not schemas_at(self.document, self.payload, ptr):
+            raise self.fail(at, f"{ptr} is not in the {self.kind} payload")
+        inside = "" if container is None else container.items + "/" + WILDCARD
+        for role in ("create", "update"):
+            op = ops.get(role)
+            if op is None or op.body is None or _JSON not in op.body.media_types:
+                continue
+            body = node_at(self.document, op.body.media_types[_JSON])
+            if not schemas_at(self.document, body, inside + ptr):
+                raise self.fail(at, f"{ptr} is not in what {op.operation_id} takes")
+        return self.resource_pointer(at, ptr, entities)
 
     def read_pointers(self, at: str, raw: Any, entities: _Schemas) -> tuple[str, ...]:
         if not isinstance(raw, list):

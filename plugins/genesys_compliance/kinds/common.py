@@ -1,8 +1,9 @@
 """Rules every configuration is held to, whatever its kind.
 
 Most are reported by the engine itself (parsing, envelope, schema, waivers,
-duplicates across files) or by the org checks, so they carry no check
-function; they are here so that the catalogue, SARIF and waivers know them.
+duplicates across files), by the org checks or by the nightly drift check
+(:mod:`genesys_compliance.drift`), so they carry no check function; they
+are here so that the catalogue, SARIF and waivers know them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from genesys_compliance.config import ParseLimits, pointer
 from genesys_compliance.kinds._base import NAME_SYNTAX
-from genesys_compliance.rules import Rule, Stage, Violation
+from genesys_compliance.rules import Rule, Severity, Stage, Violation
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _SECRET_LAST_WORDS = frozenset(
@@ -42,10 +43,11 @@ def _engine(
     example: str = "",
     stage: Stage = "file",
     kind: str | None = None,
+    severity: Severity = "error",
 ) -> Rule:
     return Rule(
         id=id,
-        severity="error",
+        severity=severity,
         summary=summary,
         explanation=explanation,
         example=example,
@@ -134,9 +136,44 @@ ORG_REFERENCE = _engine(
     "A dangling reference is accepted by some endpoints and fails at routing time.",
     stage="org",
 )
+ORG_DRIFT = _engine(
+    "org/drift",
+    "a field this configuration manages has another value in the org (names the field, both "
+    "values, and who changed it and when where the org's audit can tell)",
+    "Git is the record of what the org should hold: a change made in the org directly (the "
+    "admin UI, another tool's client) is undone by the next apply, or outlives the file "
+    "unseen. The nightly check (genesys-compliance drift, or pytest with --gc-org live) "
+    "compares each field a file states with the org as the plan does (lists the API treats "
+    "as sets compare unordered; a field the file does not state is never compared) and "
+    "reports one finding per field, at its line, with the org's audit record of who changed "
+    "it and when. A configuration whose resource is missing from the org is drift too, "
+    "reported at the line that names the resource. Apply the file again, or change it to "
+    "what the org holds.",
+    "spec:\n  priority: 10   # the org's routing rule has priority 10 too",
+    stage="org",
+)
+ORG_UNMANAGED = _engine(
+    "org/unmanaged",
+    "a resource of a managed kind exists in the org and no configuration manages it",
+    "A resource of a kind the project keeps in git that no file states changes without "
+    "review and is invisible to the plan. The finding names the resource and the command "
+    "that writes the kind's resources as configuration files; move the resource's file into "
+    "a configuration folder to manage it, or remove the resource from the org. It is located "
+    "at the kind's first configuration file: that is where the kind is managed.",
+    "genesys-compliance export --out reports/export --kind DesktopLayout",
+    stage="org",
+    severity="warning",
+)
 
 COMMON_RULES = (PARSE, ENVELOPE, SCHEMA, SECRET, DUPLICATE_TARGET, WAIVER)
-RUN_AND_ORG_RULES = (DUPLICATE_MEDIA, DUPLICATE_NAME, CAPACITY, ORG_REFERENCE)
+RUN_AND_ORG_RULES = (
+    DUPLICATE_MEDIA,
+    DUPLICATE_NAME,
+    CAPACITY,
+    ORG_REFERENCE,
+    ORG_DRIFT,
+    ORG_UNMANAGED,
+)
 
 
 def secret_key(key: str) -> bool:

@@ -17,6 +17,7 @@ never the secret: a policy is committed, printed and compared, a secret is not.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -179,6 +180,8 @@ class Policy(BaseModel):
     max_wait_seconds: int = Field(3600, ge=1)
     # strategy/capacity
     min_available_ratio: float = Field(0.8, ge=0, le=1)
+    # apply/interval: seconds between two updates of one flow (0: no minimum)
+    min_flow_update_interval: float = 60.0
     # trigger/*
     max_conditions: int = Field(50, ge=1)
     # routing-rule/*
@@ -194,6 +197,24 @@ class Policy(BaseModel):
     rules: tuple[str, ...] = ()
     # SPEC 8: who is told what apply did; [[tool.genesys-compliance.webhooks]] tables
     webhooks: tuple[WebhookTarget, ...] = ()
+
+    @field_validator("min_flow_update_interval", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        """One message for every wrong value: the key is read by people scheduling applies."""
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value < 0:
+            if number:
+                shown = f", not {value!r}"
+            elif isinstance(value, str):
+                shown = ", not a string: write the number without quotes"
+            else:
+                shown = f", not {_toml_type(value)}"
+            raise ValueError(
+                "must be a number of seconds, 0 or more (0 lets a flow be updated "
+                f"again at once){shown}"
+            )
+        return float(value)
 
     @field_validator("config_dirs")
     @classmethod
@@ -260,6 +281,17 @@ class Policy(BaseModel):
             max_alias_nodes=self.max_alias_nodes,
         )
 
+    @property
+    def update_intervals(self) -> dict[str, float]:
+        """Kind to the least seconds between two updates of one resource, as apply takes them.
+
+        Only flows have one (``min-flow-update-interval``); 0 asks for none, so
+        apply does not even query the org's audit.
+        """
+        if self.min_flow_update_interval <= 0:
+            return {}
+        return {"FlowSettings": self.min_flow_update_interval}
+
     def load_of(self, widget_type: str) -> float:
         """The load one widget of ``widget_type`` adds to ``layout/load-impact``."""
         return self.widget_load_by_type.get(widget_type, self.widget_load)
@@ -275,6 +307,12 @@ def policy_from_mapping(table: dict[str, Any], *, source: str = "policy") -> Pol
             for e in error.errors(include_url=False)
         )
         raise PolicyError(f"{source} [tool.genesys-compliance]: {problems}") from None
+
+
+def _toml_type(value: Any) -> str:
+    """The TOML name of a value's type, for messages that must not echo the value."""
+    names = {bool: "a boolean", list: "an array", tuple: "an array", dict: "a table"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)), "a date")
 
 
 def _did_you_mean(error: Any) -> str:

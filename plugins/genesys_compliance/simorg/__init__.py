@@ -9,6 +9,7 @@ and on a running server (``--control``) through ``SimOrgControl``.
 
 from genesys_compliance.simorg._cli import main
 from genesys_compliance.simorg._faults import Fault, FaultKind, FaultPlan, FaultScheduler
+from genesys_compliance.simorg._generate import GeneratedOrg, PlantedFinding, generate_org
 from genesys_compliance.simorg._handler import SimOrg
 from genesys_compliance.simorg._journal import HandledRequest, RequestLog
 from genesys_compliance.simorg._remote import RemoteFaultPlan, SimOrgControl
@@ -22,16 +23,19 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "FaultScheduler",
+    "GeneratedOrg",
     "HandledRequest",
     "OAuthClient",
     "OrgSeed",
     "OrgState",
+    "PlantedFinding",
     "RemoteFaultPlan",
     "RequestLog",
     "SeedError",
     "SimOrg",
     "SimOrgControl",
     "SimOrgServer",
+    "generate_org",
     "load_seed",
     "main",
     "serve",

@@ -45,6 +45,8 @@ logger = logging.getLogger("genesys_compliance.simorg")
 
 DOCUMENT_PATH = "/openapi.json"
 _TOKEN_OPERATION = "postOAuthToken"
+# The org's own identity: answered here, from the seed's ``org``, not by an entity store.
+_ORGANIZATION_OPERATION = "getOrganizationsMe"
 _FAULT_CODES = {502: "bad.gateway", 503: "service.unavailable", 504: "gateway.timeout"}
 
 
@@ -140,6 +142,23 @@ class SimOrg:
             return self._issue(
                 self.state.clients[client_id].id, self.state.clients[client_id].scopes
             )
+
+    def organization(self) -> dict[str, Any]:
+        """The org as ``GET /api/v2/organizations/me`` shows it: the seed's ``org`` id and name."""
+        return {
+            "id": self.state.org_id,
+            "name": self.state.org_name,
+            "state": "active",
+            "selfUri": "/api/v2/organizations/me",
+        }
+
+    def now(self) -> datetime:
+        """The org's time: the wall time when it started, moved on by its clock.
+
+        Every timestamp it writes (``modifiedDate``, the audit trail) reads this,
+        so a caller comparing with them (``apply/interval``) shares its clock.
+        """
+        return self._epoch + timedelta(seconds=self.clock.now() - self._started)
 
     def issued_tokens(self) -> tuple[str, ...]:
         """Every bearer token issued so far: tests search a run's outputs for them."""
@@ -327,7 +346,10 @@ class SimOrg:
             correlation_id=correlation_id,
         )
         try:
-            reply = self._ops.dispatch(call)
+            if op.operation_id == _ORGANIZATION_OPERATION:
+                reply = Reply(200, self.organization())
+            else:
+                reply = self._ops.dispatch(call)
         except RequestRejectedError as failure:
             reply = failure.reply(correlation_id)
         return to_response(reply, limits)
@@ -416,8 +438,7 @@ class SimOrg:
         return to_response(Reply(status, body), headers)
 
     def _timestamp(self) -> str:
-        moment = self._epoch + timedelta(seconds=self.clock.now() - self._started)
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return self.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _is_write(op: Operation) -> bool:
