@@ -133,7 +133,7 @@ def test_an_unknown_stage_is_refused_naming_the_stages_that_run():
 
 def test_the_catalogue_still_registers_its_engine_reported_rules():
     stages = {r.stage for r in builtin_registry()}
-    assert stages == {"file", "document", "run", "org"}
+    assert stages == {"file", "document", "run", "org", "apply"}
 
 
 # -- the org stage runs the registry's org rules ------------------------------------------------

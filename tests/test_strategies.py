@@ -28,7 +28,17 @@ from genesys_compliance.strategies import (
 from genesys_compliance.strategies._profiles import suite_settings
 
 # Rules no single-configuration mutation can break on its own, and why (see mutable_rules).
-NEEDS_THE_ORG = {"strategy/capacity", "org/reference"}
+NEEDS_THE_ORG = {
+    "strategy/capacity",
+    "org/reference",
+    "org/drift",
+    "org/unmanaged",
+    # The apply stage's: a run against the org, not a configuration, meets them.
+    "apply/conflict",
+    "apply/failed",
+    "apply/rollback-conflict",
+    "apply/interval",
+}
 UNREACHABLE_UNDER_SPEC_DEFAULTS = {"layout/load-impact"}
 
 

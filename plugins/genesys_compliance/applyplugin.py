@@ -8,9 +8,12 @@ plan reads the org and never writes, so it is safe against a live org at night.
 A plan that could not be made is a gap of the run: the summary says so and the
 run fails, and SARIF's ``executionSuccessful`` is false. ``--gc-apply`` writes
 only when the whole run passed (SPEC 6): otherwise it writes nothing and the
-summary says why. Its actions go to the audit log and the webhooks through the
-listeners of :mod:`genesys_compliance.consumers`; its findings (``apply/*``) join
-the run's, in the summary and SARIF.
+summary says why. Applying and settling are :mod:`genesys_compliance.applyrun`'s,
+as for ``genesys-compliance apply``: the audit log, the webhooks, the journal's
+refusals and the figures are written once, there. This module hands over the
+plan and the run's failures, and renders the outcome: its findings (``apply/*``)
+join the run's, in the summary and SARIF; its lines and figures make the
+"genesys-compliance apply" section.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from genesys_compliance.apply import ApplyResult, Plan
-    from genesys_compliance.connect import OrgConnection
+    from genesys_compliance.apply import Plan
+    from genesys_compliance.applyrun import ApplyOutcome, ApplySettings, Settle
 
 DEFAULT_PLAN = "reports/plan.json"
 DEFAULT_AUDIT = "reports/audit"
 _PLAN = pytest.StashKey[tuple["Plan", str]]()
 _APPLIED = pytest.StashKey[list[str]]()
+_FAILED = pytest.StashKey["_FailedTests"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,11 +86,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """``--gc-resume`` and ``--gc-rollback`` settle one run: asking for both is a usage error."""
+    """Refuse ``--gc-resume`` with ``--gc-rollback``; under ``--gc-apply``, watch for failures.
+
+    Settling is one way or the other, so asking for both is a usage error. An
+    apply needs the whole run's verdict: the failed tests that name no
+    configuration are gathered from the start (the gate knows the others).
+    """
     if config.getoption("gc_resume") and config.getoption("gc_rollback"):
         raise pytest.UsageError(
             "genesys-compliance: --gc-resume and --gc-rollback exclude each other"
         )
+    if config.getoption("gc_apply") and not hasattr(config, "workerinput"):
+        config.stash[_FAILED] = _FailedTests()
+        config.pluginmanager.register(config.stash[_FAILED], "genesys_compliance_failed_tests")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -157,116 +169,110 @@ def _audit_dir(config: pytest.Config) -> Path:
     return Path(config.invocation_params.dir, config.getoption("gc_audit_dir"))
 
 
-def _listeners(config: pytest.Config, connection: OrgConnection, run: str) -> list[Any]:
-    """The audit log first (so the last webhook carries its head), then the webhooks.
-
-    The audit log names the org by its id, read from the org; it also answers
-    ``apply/interval`` from earlier runs' records, on the org's clock.
-    """
-    from genesys_compliance.consumers import AuditListener, WebhookListener
+def _settings(config: pytest.Config) -> ApplySettings:
+    """The policy's webhooks and intervals, the audit folder, ``--gc-force``; pytest's flags."""
+    from genesys_compliance.applyrun import ApplySettings
     from genesys_compliance.plugin import gc_state
 
-    client = connection.client
-    audit = AuditListener(
-        _audit_dir(config),
-        run=run,
-        org=connection.identity().audit_org,
-        region=str(client.region),
-        client=client.client_id,
-        mode=connection.mode,
-        clock=connection.now,
+    return ApplySettings.from_policy(
+        gc_state(config).policy, _audit_dir(config), force=config.getoption("gc_force")
     )
-    listeners: list[Any] = [audit]
-    targets = gc_state(config).policy.webhooks
-    if targets:
-        from genesys_compliance.webhooks import WebhookSender
-
-        listeners.append(WebhookListener(WebhookSender(targets), audit))
-    return listeners
 
 
 def _apply(config: pytest.Config) -> str | None:
     """Apply the plan made for this run; why it wrote nothing or failed, or ``None``."""
-    from genesys_compliance.apply import ApplyError, apply_plan, new_run_id
+    from genesys_compliance.applyrun import run_apply
     from genesys_compliance.orgplugin import org_connection
-    from genesys_compliance.plugin import gc_state
 
     plan, _ = config.stash[_PLAN]
     connection, problem = org_connection(config)
     if connection is None:
         return f"apply wrote nothing: {problem}"
-    run = new_run_id()
-    listeners = _listeners(config, connection, run)
-    try:
-        result = apply_plan(
-            connection.client,
-            plan,
-            journal=_audit_dir(config),
-            listeners=listeners,
-            force=config.getoption("gc_force"),
-            run_id=run,
-            intervals=gc_state(config).policy.update_intervals,
-            now=connection.now,
-        )
-    except ApplyError as error:
-        return f"apply wrote nothing: {error}"
-    return _report(config, result, listeners[0].records, connection)
+    outcome = run_apply(connection, plan, _settings(config), failures=_failures(config))
+    return _report(config, outcome)
 
 
 def _settle(config: pytest.Config) -> str | None:
-    """Resume or roll back the interrupted apply of the audit folder's journal."""
-    from genesys_compliance.apply import ApplyError, new_run_id, resume, rollback, unresolved
+    """Resume or roll back the interrupted apply of the audit folder, under that run's id."""
+    from genesys_compliance.applyrun import run_settle
     from genesys_compliance.orgplugin import org_connection
 
-    flag = "--gc-resume" if config.getoption("gc_resume") else "--gc-rollback"
-    if unresolved(_audit_dir(config)) is None:
-        return f"{flag}: no interrupted apply in {config.getoption('gc_audit_dir')}"
+    how: Settle = "resume" if config.getoption("gc_resume") else "rollback"
     connection, problem = org_connection(config)
     if connection is None:
-        return f"{flag} did nothing: {problem}"
-    listeners = _listeners(config, connection, new_run_id())
-    settle = resume if flag == "--gc-resume" else rollback
-    try:
-        result = settle(connection.client, _audit_dir(config), listeners=listeners)
-    except ApplyError as error:
-        return f"{flag} did nothing: {error}"
-    return _report(config, result, listeners[0].records, connection)
+        return f"--gc-{how} did nothing: {problem}"
+    return _report(config, run_settle(connection, how, _settings(config)))
 
 
-def _report(
-    config: pytest.Config,
-    result: ApplyResult,
-    records: list[dict[str, Any]],
-    connection: OrgConnection,
-) -> str | None:
-    """Hand the result's findings to the run's reports; its lines and figures to the summary."""
-    from genesys_compliance.audit import governance
+def _failures(config: pytest.Config) -> list[str]:
+    """What failed in this run that the plan's gate cannot see, one reason each.
+
+    The gate refuses a configuration whose own tests failed; a failed test that
+    names none (a team's own test, a setup error, a file suite's test), a
+    collection error or a test that needed the org and did not run each mean
+    the run did not pass, and apply writes only after a run that passed.
+    """
     from genesys_compliance.plugin import gc_state
 
     state = gc_state(config)
-    for finding in result.findings:
-        state.collected.setdefault(tuple(finding.to_dict().values()), finding)
-    counts = ", ".join(f"{count} {action}" for action, count in sorted(result.counts().items()))
-    lines = [f"{result.mode} {result.outcome}: {counts} (run {result.run})"]
-    lines += [f"  {finding.render()}" for finding in result.findings]
-    lines += [f"  listener: {error}" for error in result.listener_errors]
-    from genesys_compliance.consumers import SUCCEEDED
-
-    figures = governance(records, succeeded=SUCCEEDED, not_attempted=("refused", "skipped"))
-    outcomes = ", ".join(
-        f"{outcome} {sum(actions.values())}" for outcome, actions in figures.by_outcome.items()
-    )
-    rate = "n/a" if figures.success_rate is None else f"{figures.success_rate:.0%}"
-    lines.append(f"audit: {figures.actions} action(s) ({outcomes or 'none'}), success rate {rate}")
-    lines += [
-        f"  {kind}: write latency p50 {latency.p50} ms, p95 {latency.p95} ms ({latency.count})"
-        for kind, latency in figures.latency.items()
+    reasons: list[str] = []
+    failed = list(config.stash[_FAILED].nodeids)
+    if failed:
+        named = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+        reasons.append(f"{len(failed)} test(s) of the run failed: {named}")
+    if state.collection_errors:
+        reasons.append(
+            f"{len(state.collection_errors)} collection error(s) in "
+            f"{', '.join(state.collection_errors)}: their tests did not run"
+        )
+    reasons += [
+        f"{count} test(s) that need the org did not run: {reason}"
+        for reason, count in state.not_run.items()
     ]
-    lines.append(f"audit log: {config.getoption('gc_audit_dir')}/audit.jsonl")
-    where = "the simulated org" if connection.mode == "mock" else "a live org"
-    lines.append(f"  {connection.identity().describe()}; {where}")
-    config.stash[_APPLIED] = lines
-    return None if result.ok else f"the {result.mode} did not complete: {result.outcome}"
+    return reasons
+
+
+def _report(config: pytest.Config, outcome: ApplyOutcome) -> str | None:
+    """Hand the outcome's findings to the run's reports and its lines to the summary.
+
+    The apply section is shown once something started (its actions, figures and
+    audit log); a refusal is one line, which the run's ``NOT CHECKED`` list
+    already shows. Returns why the stage did not complete, or ``None``.
+    """
+    from genesys_compliance.plugin import gc_state
+
+    state = gc_state(config)
+    for finding in outcome.findings:
+        state.collected.setdefault(tuple(finding.to_dict().values()), finding)
+    if outcome.result is not None:
+        shown = f"{config.getoption('gc_audit_dir')}/audit.jsonl"
+        config.stash[_APPLIED] = outcome.summary_lines(shown)
+    if outcome.ok:
+        return None
+    if outcome.result is None:
+        return outcome.problem or f"the {outcome.mode} did not start: {outcome.status}"
+    return f"the {outcome.mode} did not complete: {outcome.status}"
+
+
+class _FailedTests:
+    """The run's failed tests that name no configuration, gathered where reports end up.
+
+    Registered for ``--gc-apply`` only; under xdist the controller hears every
+    worker's reports, so it knows the whole run's verdict before it applies.
+    """
+
+    def __init__(self) -> None:
+        self.nodeids: dict[str, None] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Remember a failed phase of a test unless it failed a configuration the gate refuses."""
+        if report.failed and not _names_a_configuration(report):
+            self.nodeids.setdefault(report.nodeid, None)
+
+
+def _names_a_configuration(report: pytest.TestReport) -> bool:
+    """Whether the report failed a configuration: the gate refuses it then, with its reasons."""
+    return any(kind != "file" for kind, _ in getattr(report, "gc_subjects", ()))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -201,7 +201,7 @@ class ApplyOutcome:
         if self.result is None:
             return [self.problem or f"{self.mode}: {self.status}"]
         counts = ", ".join(f"{n} {action}" for action, n in self.result.counts().items())
-        lines = [f"{self.mode}: {self.status}, {counts or 'nothing done'} (run {self.result.run})"]
+        lines = [f"{self.mode} {self.status}: {counts or 'nothing done'} (run {self.result.run})"]
         if self.problem is not None and not self.findings:
             lines.append(f"  {self.problem}")
         lines += [f"  {finding.render()}" for finding in self.findings]
@@ -217,7 +217,7 @@ class ApplyOutcome:
         head = f" (checkpoint head {self.head})" if self.head else ""
         lines.append(f"audit log: {shown}{head}")
         if self.org is not None:
-            where = "the simulated org in this process" if self.org_mode == "mock" else "a live org"
+            where = "the simulated org" if self.org_mode == "mock" else "a live org"
             lines.append(f"  {self.org.describe()}; {where}")
         return lines
 

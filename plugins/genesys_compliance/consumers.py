@@ -10,7 +10,9 @@ short closing entry of the same run with a checkpoint of its own.
 
 The audit listener also remembers: it answers ``apply/interval``'s question
 of when an earlier run last wrote a resource (a ``WriteHistory``), from the
-log's records of the same org, so the interval holds across runs.
+log's records of the same org, so the interval holds across runs against a
+live org; a simulated org in process is rebuilt for every run and has no
+history to hold it back.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ SUCCEEDED = ("applied", "unchanged", "forced", "restored", "deleted")
 # itself a write: the forced ``update`` after it is.
 _WRITE_ACTIONS = frozenset({"create", "update", "rebase", "rollback"})
 _WRITE_OUTCOMES = frozenset({"applied", "forced", "restored", "deleted"})
+# The ``orgMode`` of a simulated org in process: rebuilt for every run, it has no history.
+_IN_PROCESS = "mock"
 
 
 @dataclass
@@ -86,9 +90,20 @@ class AuditListener:
 
         Only records of the same org and region count (and of the same OAuth
         client where the org's id is not known): another org's flow is not
-        this one. Among them, the latest write or rollback of the resource
-        recorded at or after ``since``.
+        this one. Nor does a simulated org in process (``orgMode`` ``mock``):
+        it is built afresh from its seed for every run, so the flow an earlier
+        run wrote is gone with that run, and its records would hold back a
+        write to an org that has never seen one. So a ``mock`` listener finds
+        no history at all, and ``mock`` records count for no other listener.
+        (A simulated org that lives across runs is served over HTTP and
+        reached as ``live``; within one run, the org's own audit still
+        answers.) A record without ``orgMode`` counts: unsure where it was
+        written, the interval errs on the side of waiting. Among the records
+        that count, the latest write or rollback of the resource recorded at
+        or after ``since``.
         """
+        if self.mode == _IN_PROCESS:
+            return None
         wanted = redact_json({"resource": dict(resource)})["resource"]
         latest: LastWrite | None = None
         for record in self._open().history(since=since):
@@ -140,6 +155,8 @@ class AuditListener:
 
     def _same_org(self, record: Mapping[str, Any]) -> bool:
         if record.get("org") != self.org or record.get("region") != self.region:
+            return False
+        if record.get("orgMode") == _IN_PROCESS:
             return False
         return self.org != UNKNOWN_ORG or record.get("client") == self.client
 

@@ -23,8 +23,9 @@ and what the files state, and computes what the run may leave from that alone
   when a colleague changed the resource after this run wrote it, ``kept``
   only for a create of a kind without delete, ``failed`` only when a fault
   outlasted the client's retries;
-- a run whose faults were all transient (each fires at most twice, a 429
-  asks a wait the client takes) and that met no managed change must apply.
+- a run whose faults were all transient (two failed sends at most in all,
+  a 429 asking a wait the client takes) and that met no managed change must
+  apply.
 
 After every step: the org holds exactly what the model says, no resource
 exists twice, no journal is left unresolved, and ``audit verify`` passes.
@@ -375,6 +376,7 @@ _TARGETS: tuple[tuple[str | None, str | None], ...] = (
 # Sends of one request the client allows (RetryPolicy's default): more failures are for good.
 _CLIENT_ATTEMPTS = 4
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_NOT_WRITES = frozenset({"queryAudits", "postOAuthToken"})  # POSTs that change nothing
 
 
 # ---------------------------------------------------------------- JSON helpers
@@ -546,7 +548,7 @@ class _Org:
         path = request.url.raw_path.decode("ascii").split("?", 1)[0]
         found = _CONTRACT.match(request.method, path)
         operation = found.operation.operation_id if found is not None else None
-        if request.method in _WRITE_METHODS and operation != "queryAudits":
+        if request.method in _WRITE_METHODS and operation not in _NOT_WRITES:
             self.writes += 1
             if self.writes == self.failing:
                 # This write, and every later request of its method and path, fails for good.
@@ -712,7 +714,8 @@ class ApplyMachine(RuleBasedStateMachine):
         }
         self.faults: list[_FaultSpec] = []
         self.failing: int | None = None
-        self.later: dict[str, _Edit] = {}
+        # A colleague per resource for the next apply: what they change, when, at which write.
+        self.later: dict[str, tuple[_Outside, Timing, str | None]] = {}
         self.colleagues = 0
         for config in _CONFIGS:
             self._write(config)
@@ -728,9 +731,9 @@ class ApplyMachine(RuleBasedStateMachine):
         self.specs[name] = _set(self.specs[name], pointer, value)
         self._write(_BY_NAME[name])
 
-    @rule(field=st.sampled_from(_OUTSIDE))
-    def a_colleague_changes_a_field_now(self, field: _Outside) -> None:
-        edit = self._edit(field, "now")
+    @rule(outside=st.sampled_from(_OUTSIDE))
+    def a_colleague_changes_a_field_now(self, outside: _Outside) -> None:
+        edit = self._edit(outside, "now")
         if edit is None:
             return
         self.org.change(edit)
@@ -740,19 +743,15 @@ class ApplyMachine(RuleBasedStateMachine):
         self._changed_by_a_colleague(edit)
 
     @rule(
-        field=st.sampled_from(_OUTSIDE),
+        outside=st.sampled_from(_OUTSIDE),
         racing=st.booleans(),
         at=st.sampled_from(_WRITES),
     )
     def a_colleague_changes_a_field_during_the_next_apply(
-        self, field: _Outside, racing: bool, at: str | None
+        self, outside: _Outside, racing: bool, at: str | None
     ) -> None:
-        if field[0] in self.later:
-            return  # one colleague per resource and run: the model keeps their order
-        edit = self._edit(field, "racing" if racing else "after-plan")
-        if edit is not None:
-            edit.at = at if racing else None
-            self.later[edit.config] = edit
+        if outside[0] not in self.later:  # one per resource and run: the model keeps their order
+            self.later[outside[0]] = (outside, "racing" if racing else "after-plan", at)
 
     @precondition(lambda self: len(self.faults) < 3)
     @rule(fault=_TRANSIENT)
@@ -774,14 +773,19 @@ class ApplyMachine(RuleBasedStateMachine):
         assert admitted.passed, [r.reasons for r in admitted.refused]
         plan = build_plan(self.org.client, admitted)
         planned = {e.name: e.action.value for e in plan.resources}
-        edits, self.later = self.later, {}
+        later, self.later = self.later, {}
         faults, self.faults = self.faults, []
-        for edit in edits.values():
-            if self.expected[edit.config] is None:
-                continue  # the resource went away since (a create rolled back)
-            if edit.timing == "after-plan":
+        edits: dict[str, _Edit] = {}
+        for outside, timing, at in later.values():
+            # The value is chosen now, so the change is one whatever happened since.
+            edit = self._edit(outside, timing)
+            if edit is None:
+                continue  # not in the org (a create was rolled back, or never made)
+            edits[edit.config] = edit
+            if timing == "after-plan":
                 self.org.change(edit)
             else:
+                edit.at = at
                 self.org.race(edit)
         for fault in faults:
             self.org.schedule(fault)
@@ -803,7 +807,12 @@ class ApplyMachine(RuleBasedStateMachine):
         landed = {name: e for name, e in edits.items() if self.org.landed(e)}
         for edit in landed.values():
             self._changed_by_a_colleague(edit)
-        transient = failing is None and all(f.transient for f in faults)
+        # Faults stack on one request: past two failed sends in all, a call may fail for good.
+        transient = (
+            failing is None
+            and all(f.transient for f in faults)
+            and sum(f.times or 0 for f in faults) <= 2
+        )
         self._judge(result, planned, landed, force, transient)
         if result.ok and not landed:
             again = build_plan(self.org.client, gate(load_run([self.folder], self.root)))
@@ -944,9 +953,9 @@ class ApplyMachine(RuleBasedStateMachine):
         if not edit.managed:
             self.unmanaged[(edit.config, edit.pointer)] = (True, edit.value)
 
-    def _edit(self, field: _Outside, timing: Timing) -> _Edit | None:
+    def _edit(self, outside: _Outside, timing: Timing) -> _Edit | None:
         """A colleague's change to a value the field does not hold now, or ``None``."""
-        name, pointer, values, managed = field
+        name, pointer, values, managed = outside
         current = self.expected[name]
         if current is None:
             return None  # not in the org (yet): nothing to change

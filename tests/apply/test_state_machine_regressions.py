@@ -39,6 +39,26 @@ def test_a_put_the_client_sent_again_after_its_answer_was_lost_is_rolled_back(
     assert configured(org) == before
 
 
+def test_a_put_that_landed_before_the_client_gave_up_on_429s_is_adopted(tmp_path: Path) -> None:
+    # The trigger rule's PUT lands and its answer is lost; the client sends it again
+    # and meets 429s until its attempts are spent. The last answer is a 429 (never
+    # processed), but the first send landed: apply reads before deciding, finds the
+    # rule as the file states, and goes on instead of failing with the write in place.
+    org = connection()
+    assert org.org is not None
+    p = plan(org, load(CONFIGS, REPO))
+    org.org.faults.drop_connection(after_processing=True, operation="updateTriggerRule")
+    org.org.faults.rate_limit(times=3, retry_after=1, operation="updateTriggerRule")
+    result = apply_plan(org.client, p, journal=tmp_path)
+    assert result.ok, result.failure
+    assert written(org)["updateTriggerRule"] == 4  # every attempt the client allows
+    [card] = [e for e in result.resources if e.subject.name == "credit-card-detection"]
+    assert card.action == "update"
+    assert "landed" in (card.note or "")
+    again = {e.name: e.action.value for e in plan(org, load(CONFIGS, REPO)).resources}
+    assert again["credit-card-detection"] == "no-op"
+
+
 def test_a_write_whose_answer_and_read_back_were_lost_is_still_rolled_back(
     tmp_path: Path,
 ) -> None:
@@ -94,9 +114,7 @@ def test_a_strategy_is_rolled_back_when_only_its_sibling_changed_since(tmp_path:
     before = configured(org)
     p = plan(org, load(CONFIGS, REPO))
     chat = next(
-        i
-        for i, s in enumerate(org.org.state.strategies[TECH]["items"])
-        if s["mediaType"] == "chat"
+        i for i, s in enumerate(org.org.state.strategies[TECH]["items"]) if s["mediaType"] == "chat"
     )
     org.org.faults.concurrent_write(
         operation="patchRoutingRule",

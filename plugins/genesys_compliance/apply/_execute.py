@@ -356,9 +356,11 @@ class _Write:
             seen = self._read_back(body, maybe_landed=self._resent(role))
             return self._after_stale(seen, body, token, error)
         except ApiError as error:
-            if not outcome_unknown(error):
+            if not (outcome_unknown(error) or self._client_resends(role)):
                 ctx.journal.outcome(seq, "failed", error=error_text(error), http=error.status)
                 raise self._failed(f"the {role} failed: {error_text(error)}", error) from None
+            # No answer, or a server error; or the last answer to a write the client may
+            # have sent more than once (a 429 after a lost answer): read before deciding.
             ctx.journal.outcome(seq, "unknown", error=error_text(error), http=error.status)
             seen = self._read_back(body, maybe_landed=True)
             return self._after_unknown(seen, body, token, error, seq=seq)
@@ -576,15 +578,17 @@ class _Write:
 
     # ------------------------------------------------------------ helpers
     def _resent(self, role: str) -> bool:
-        """Whether this write may have been sent more than once, so an earlier send may have landed.
+        """Whether this write may have been sent more than once, so an earlier send may have landed."""
+        return self.sends > 1 or self._client_resends(role)
 
-        Apply sends again only after a read showed nothing landed; the client
-        sends an idempotent write (a PUT) again by itself when its answer is
-        lost, and the org then refuses the repeat as stale because the first
-        send moved the token. A refusal of such a write is not a sign that
-        someone else wrote.
+    def _client_resends(self, role: str) -> bool:
+        """Whether the client itself may send this write again within one call.
+
+        It sends an idempotent write (a PUT) again when its answer is lost, so
+        the answer apply sees is the last send's: a refusal as stale (the first
+        send moved the token) or a 429 says nothing about the sends before it.
         """
-        return self.sends > 1 or self.rtype.operation(role).idempotent
+        return self.rtype.operation(role).idempotent
 
     def _read_back(self, sent: dict[str, Any], *, maybe_landed: bool) -> Seen:
         """Read the resource after a write; if that fails, leave the write to the rollback.

@@ -134,7 +134,10 @@ class _Undo:
                     continue
                 return self._refused(seen)
             except ApiError as error:
-                if not outcome_unknown(error):
+                # The client sends an idempotent restore again when its answer is lost, so
+                # its last answer (a 429, say) does not tell whether an earlier send landed.
+                resent = self.rtype.operation("update").idempotent
+                if not (outcome_unknown(error) or resent):
                     ctx.journal.outcome(seq, "failed", error=error_text(error))
                     return self._event("failed", reason=f"the restore failed: {error_text(error)}")
                 ctx.journal.outcome(seq, "unknown", error=error_text(error))

@@ -1,7 +1,8 @@
 """Rules every configuration is held to, whatever its kind.
 
 Most are reported by the engine itself (parsing, envelope, schema, waivers,
-duplicates across files), by the org checks or by the nightly drift check
+duplicates across files), by the org checks, by the apply stage
+(:mod:`genesys_compliance.apply`) or by the nightly drift check
 (:mod:`genesys_compliance.drift`), so they carry no check function; they
 are here so that the catalogue, SARIF and waivers know them.
 """
@@ -136,6 +137,61 @@ ORG_REFERENCE = _engine(
     "A dangling reference is accepted by some endpoints and fails at routing time.",
     stage="org",
 )
+# The apply stage's findings (SPEC 6), reported by apply itself, never by a registered check.
+_APPLY_STAGE: Stage = "apply"
+APPLY_CONFLICT = _engine(
+    "apply/conflict",
+    "the resource changed in the org since the plan, in a field this configuration manages "
+    "(names the field, the planned-from value, the value now, and who changed it and when "
+    "where the org can tell)",
+    "Each write carries the version the plan read. Someone who changed a managed field since "
+    "(in the admin UI, with another tool) would lose that change to a write retried on the "
+    "fresher version, which is how last-writer-wins tools lose work; so the run stops at "
+    "the first such resource and rolls back every write it made before. A change to fields "
+    "the file does not state is no conflict: the write is rebuilt on the new version (a "
+    "rebase). The finding is at the field's line. Plan again and decide: take the org's "
+    "value into the file, or apply with --gc-force (--force), which is audited as forced.",
+    "genesys-compliance plan fixtures/configs --org live   # the org's value beside the file's",
+    stage=_APPLY_STAGE,
+)
+APPLY_FAILED = _engine(
+    "apply/failed",
+    "a write failed for good (after the retries the client allows); the run was rolled back",
+    "An apply is all or nothing. A write the org refuses for good (a validation error, a "
+    "missing permission, a server error past the retries; 429 and 503 are waited out, and a "
+    "request whose outcome is unknown is read back, never re-sent blindly) ends the run, "
+    "and its earlier writes are restored in reverse order from their snapshots, so the org "
+    "is left as it was before the run. The finding is at the configuration whose write "
+    "failed, with the org's answer. Fix the cause and apply again.",
+    "genesys-compliance apply fixtures/configs --org live   # again, once the cause is fixed",
+    stage=_APPLY_STAGE,
+)
+APPLY_ROLLBACK_CONFLICT = _engine(
+    "apply/rollback-conflict",
+    "a resource that this run wrote changed again before rollback reached it; rollback left "
+    "it as it is and says so",
+    "Rollback restores a resource only on the version this run wrote. One that changed "
+    "again since (a colleague, another pipeline) is left alone, since restoring over it would "
+    "undo their change; the finding names the resource and, where the org's audit can tell, "
+    "who changed it and when. The audit log keeps what the resource held before the run "
+    "(the record's versionBefore and changes): decide with whoever changed it, then apply "
+    "or restore by hand.",
+    "genesys-compliance plan fixtures/configs --org live   # what the org holds now",
+    stage=_APPLY_STAGE,
+)
+APPLY_INTERVAL = _engine(
+    "apply/interval",
+    "a flow was updated less than 60 s ago (policy: min-flow-update-interval, read from the "
+    "audit log so it holds across runs)",
+    "A flow's routing settings are reloaded by every interaction in flight, so updates of "
+    "one flow are spaced out. The last change is read from this tool's audit log (earlier "
+    "runs into the same audit folder, against the same org; a simulated org in process is "
+    "new every run and has none) and from the org's own audit (a colleague's save counts "
+    "too). A run with any update too soon writes nothing; the finding says when the flow "
+    "last changed, by whom, and from when apply may run again.",
+    "[tool.genesys-compliance]\nmin-flow-update-interval = 60   # seconds; 0: no pause",
+    stage=_APPLY_STAGE,
+)
 ORG_DRIFT = _engine(
     "org/drift",
     "a field this configuration manages has another value in the org (names the field, both "
@@ -173,6 +229,10 @@ RUN_AND_ORG_RULES = (
     ORG_REFERENCE,
     ORG_DRIFT,
     ORG_UNMANAGED,
+    APPLY_CONFLICT,
+    APPLY_FAILED,
+    APPLY_ROLLBACK_CONFLICT,
+    APPLY_INTERVAL,
 )
 
 

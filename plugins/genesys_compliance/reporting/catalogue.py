@@ -17,6 +17,8 @@ def catalogue_markdown(registry: Registry) -> str:
             scope += " (needs the org)"
         elif item.stage == "run":
             scope += " (across files)"
+        elif item.stage == "apply":
+            scope += " (the apply stage)"
         summary = item.summary.replace("|", "\\|")
         rows.append(f"| `{item.id}` | {item.severity} | {scope} | {summary} |")
     return "\n".join(rows) + "\n"

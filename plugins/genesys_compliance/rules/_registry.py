@@ -19,10 +19,11 @@ from genesys_compliance.errors import DuplicateRuleError, PolicyError
 from genesys_compliance.rules._finding import Severity, Violation
 from genesys_compliance.rules._spelling import non_ascii_note
 
-Stage = Literal["file", "document", "run", "org"]
+Stage = Literal["file", "document", "run", "org", "apply"]
 # Stages whose checks are called: per configuration, and per configuration with the org.
 # ``file`` and ``run`` findings are computed by the engine itself (parsing, envelope,
-# duplicates across files); a check declared there would never be called.
+# duplicates across files), ``apply`` findings by the apply stage; a check declared
+# there would never be called.
 CHECKED_STAGES: tuple[Stage, ...] = ("document", "org")
 _STAGES: tuple[Stage, ...] = get_args(Stage)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)+\Z")
