@@ -48,7 +48,8 @@ def agreement_org(pytestconfig: pytest.Config) -> Iterator[tuple[OrgConnection, 
         except CredentialsError as error:
             pytest.skip(f"--gc-org live: {error}")
     else:
-        connection = connect_mock(Path(pytestconfig.rootpath, "fixtures", "org"))
+        seeds: list[Path] = pytestconfig.getini("gc_org_seed")  # where the org stage reads it
+        connection = connect_mock(seeds[0] if seeds else pytestconfig.rootpath / "fixtures" / "org")
     yield connection, sandbox
     connection.close()
 

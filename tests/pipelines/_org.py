@@ -72,7 +72,12 @@ def served(root: Path, *clients: str) -> Iterator[str]:
         *(f"--client={pair}" for pair in clients),
     ]  # fmt: skip
     with subprocess.Popen(
-        command, cwd=root, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=root,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as server:
         try:
             assert server.stdout is not None

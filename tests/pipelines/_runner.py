@@ -96,72 +96,169 @@ ACTIONS: Mapping[str, tuple[str, frozenset[str], frozenset[str]]] = {
     "actions/checkout": (
         "v7",
         frozenset(
-            "allow-unsafe-pr-checkout clean fetch-depth fetch-tags filter github-server-url lfs "
-            "path persist-credentials ref repository set-safe-directory show-progress "
-            "sparse-checkout sparse-checkout-cone-mode ssh-key ssh-known-hosts ssh-strict "
-            "ssh-user submodules token".split()
+            [
+                "allow-unsafe-pr-checkout",
+                "clean",
+                "fetch-depth",
+                "fetch-tags",
+                "filter",
+                "github-server-url",
+                "lfs",
+                "path",
+                "persist-credentials",
+                "ref",
+                "repository",
+                "set-safe-directory",
+                "show-progress",
+                "sparse-checkout",
+                "sparse-checkout-cone-mode",
+                "ssh-key",
+                "ssh-known-hosts",
+                "ssh-strict",
+                "ssh-user",
+                "submodules",
+                "token",
+            ]
         ),
         frozenset(),
     ),
     "actions/setup-python": (
         "v7",
         frozenset(
-            "allow-prereleases architecture cache cache-dependency-path check-latest "
-            "freethreaded pip-version python-version python-version-file token "
-            "update-environment".split()
+            [
+                "allow-prereleases",
+                "architecture",
+                "cache",
+                "cache-dependency-path",
+                "check-latest",
+                "freethreaded",
+                "pip-version",
+                "python-version",
+                "python-version-file",
+                "token",
+                "update-environment",
+            ]
         ),
         frozenset(),
     ),
     "actions/setup-java": (
         "v5",
         frozenset(
-            "architecture cache cache-dependency-path check-latest distribution gpg-passphrase "
-            "gpg-private-key java-package java-version java-version-file jdk-file job-status "
-            "mvn-toolchain-id mvn-toolchain-vendor overwrite-settings server-id server-password "
-            "server-username set-default settings-path show-download-progress token "
-            "verify-signature verify-signature-public-key".split()
+            [
+                "architecture",
+                "cache",
+                "cache-dependency-path",
+                "check-latest",
+                "distribution",
+                "gpg-passphrase",
+                "gpg-private-key",
+                "java-package",
+                "java-version",
+                "java-version-file",
+                "jdk-file",
+                "job-status",
+                "mvn-toolchain-id",
+                "mvn-toolchain-vendor",
+                "overwrite-settings",
+                "server-id",
+                "server-password",
+                "server-username",
+                "set-default",
+                "settings-path",
+                "show-download-progress",
+                "token",
+                "verify-signature",
+                "verify-signature-public-key",
+            ]
         ),
         frozenset({"distribution"}),  # no default: the action fails without one
     ),
     "actions/setup-node": (
         "v7",
         frozenset(
-            "architecture cache cache-dependency-path check-latest mirror mirror-token "
-            "node-version node-version-file package-manager-cache registry-url scope "
-            "token".split()
+            [
+                "architecture",
+                "cache",
+                "cache-dependency-path",
+                "check-latest",
+                "mirror",
+                "mirror-token",
+                "node-version",
+                "node-version-file",
+                "package-manager-cache",
+                "registry-url",
+                "scope",
+                "token",
+            ]
         ),
         frozenset(),
     ),
     "actions/cache/restore": (
         "v5",
-        frozenset("enableCrossOsArchive fail-on-cache-miss key lookup-only path restore-keys".split()),
+        frozenset(
+            [
+                "enableCrossOsArchive",
+                "fail-on-cache-miss",
+                "key",
+                "lookup-only",
+                "path",
+                "restore-keys",
+            ]
+        ),
         frozenset({"key", "path"}),
     ),
     "actions/cache/save": (
         "v5",
-        frozenset("enableCrossOsArchive key path upload-chunk-size".split()),
+        frozenset(["enableCrossOsArchive", "key", "path", "upload-chunk-size"]),
         frozenset({"key", "path"}),
     ),
     "actions/upload-artifact": (
         "v7",
         frozenset(
-            "archive compression-level if-no-files-found include-hidden-files name overwrite "
-            "path retention-days".split()
+            [
+                "archive",
+                "compression-level",
+                "if-no-files-found",
+                "include-hidden-files",
+                "name",
+                "overwrite",
+                "path",
+                "retention-days",
+            ]
         ),
         frozenset({"path"}),
     ),
     "actions/download-artifact": (
         "v8",
         frozenset(
-            "artifact-ids digest-mismatch github-token merge-multiple name path pattern "
-            "repository run-id skip-decompress".split()
+            [
+                "artifact-ids",
+                "digest-mismatch",
+                "github-token",
+                "merge-multiple",
+                "name",
+                "path",
+                "pattern",
+                "repository",
+                "run-id",
+                "skip-decompress",
+            ]
         ),
         frozenset(),
     ),
     "github/codeql-action/upload-sarif": (
         "v4",
         frozenset(
-            "category checkout_path matrix ref sarif_file sha token wait-for-processing".split()
+            [
+                "category",
+                "checkout_path",
+                "matrix",
+                "ref",
+                "sarif_file",
+                "sha",
+                "token",
+                "wait-for-processing",
+            ]
         ),
         frozenset(),  # wait-for-processing is "required" but has a default
     ),
@@ -338,9 +435,9 @@ def _permission_problems(workflow: Workflow) -> list[str]:
             elif not any(needed_by in (s.uses or s.run or "") for s in job.steps):
                 problems.append(f"{job.id}: {scope}: write without a {needed_by} step")
         for scope, needed_by in _WRITES_FOR.items():
-            if any(needed_by in (s.uses or s.run or "") for s in job.steps):
-                if granted.get(scope) != "write":
-                    problems.append(f"{job.id}: a {needed_by} step needs {scope}: write")
+            used = any(needed_by in (s.uses or s.run or "") for s in job.steps)
+            if used and granted.get(scope) != "write":
+                problems.append(f"{job.id}: a {needed_by} step needs {scope}: write")
     return problems
 
 
@@ -433,11 +530,11 @@ def _holds(text: str | None, *, failed: bool, event: str) -> bool:
         if term[0] == "event":
             if (event == term[2]) != (term[1] == "=="):
                 return False
-        elif term[0] in ("success()",) and failed:
-            return False
-        elif term[0] == "failure()" and not failed:
-            return False
-        elif term[0] == "cancelled()":
+        elif (
+            (term[0] in ("success()",) and failed)
+            or (term[0] == "failure()" and not failed)
+            or term[0] == "cancelled()"
+        ):
             return False
     return True
 
@@ -507,7 +604,8 @@ class RunResult:
     def log(self) -> str:
         """Every step's name, status and output, for a failing test's message."""
         return "\n".join(
-            f"--- [{s.job}] {s.name} ({s.kind}, exit {s.returncode})\n{s.output}" for s in self.steps
+            f"--- [{s.job}] {s.name} ({s.kind}, exit {s.returncode})\n{s.output}"
+            for s in self.steps
         )
 
 
@@ -576,7 +674,9 @@ class LocalRunner:
         github = self._github(event, result.run_id, pull_request)
         artifacts: dict[str, Path] = {}
         for job in _in_needs_order(workflow.jobs):
-            needed_failed = any(n in result.failed_jobs or n in result.skipped_jobs for n in job.needs)
+            needed_failed = any(
+                n in result.failed_jobs or n in result.skipped_jobs for n in job.needs
+            )
             if needed_failed or not _holds(job.if_, failed=False, event=event):
                 result.skipped_jobs.append(job.id)
                 continue
@@ -664,7 +764,9 @@ class _JobRun:
                 return self.github[name]
             if expression == "runner.os":
                 return "Linux"
-            raise RunnerError(f"{self.job.id}: expression {expression!r} is not one this runner knows")
+            raise RunnerError(
+                f"{self.job.id}: expression {expression!r} is not one this runner knows"
+            )
 
         return _EXPRESSION.sub(value, text)
 
@@ -743,7 +845,7 @@ class _JobRun:
         return self.stood_in(step, command, 0, f"{path.name} pins {wanted}, the version here")
 
     def npm_ci(self, step: Step, command: str) -> StepResult:
-        if not command.split()[:2] == ["npm", "ci"]:
+        if command.split()[:2] != ["npm", "ci"]:
             return self.stood_in(step, command, 1, "only `npm ci` is stood in for")
         workspace = self.runner.workspace
         for name in ("package.json", "package-lock.json"):
@@ -767,7 +869,9 @@ class _JobRun:
     def gh(self, step: Step, command: str, env: Mapping[str, str]) -> StepResult:
         words = command.replace('"', "").split()
         if words[:3] != ["gh", "pr", "comment"] or "--body-file" not in words:
-            return self.stood_in(step, command, 1, "only `gh pr comment --body-file` is stood in for")
+            return self.stood_in(
+                step, command, 1, "only `gh pr comment --body-file` is stood in for"
+            )
         if env.get("GH_TOKEN") != STAND_IN_TOKEN:
             return self.stood_in(step, command, 1, "GH_TOKEN is not the job's github.token")
         body = self.runner.workspace / words[words.index("--body-file") + 1]
@@ -898,7 +1002,10 @@ class _JobRun:
         if log.get("version") != "2.1.0" or not isinstance(log.get("runs"), list):
             return 1, f"{name}: not a SARIF 2.1.0 log"
         self.result.sarif.append((name, inputs.get("category")))
-        return 0, f"would upload {name} ({sum(len(r.get('results', [])) for r in log['runs'])} results)"
+        return (
+            0,
+            f"would upload {name} ({sum(len(r.get('results', [])) for r in log['runs'])} results)",
+        )
 
 
 def _lines(text: str) -> list[str]:

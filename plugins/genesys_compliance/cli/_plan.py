@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from genesys_compliance.cli._project import (
     save_sarif,
 )
 from genesys_compliance.errors import ApiError
+from genesys_compliance.reporting import plan_markdown
 
 
 @main.command()
@@ -32,6 +34,14 @@ from genesys_compliance.errors import ApiError
     show_default=True,
     help="where the plan is written as JSON",
 )
+@click.option(
+    "--markdown",
+    "markdown_out",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="also write the plan as Markdown to FILE, ready for a pull-request comment",
+)
 @org_options
 @output_options
 @project_options
@@ -39,6 +49,7 @@ from genesys_compliance.errors import ApiError
 def plan(
     paths: tuple[Path, ...],
     out: Path,
+    markdown_out: Path | None,
     org: str,
     seed: Path | None,
     as_json: bool,
@@ -54,7 +65,8 @@ def plan(
     each managed field that changed) / no-op, and writes the plan to --out; the
     same configurations against the same org give the same bytes. It never
     writes to the org, so it is safe to run against a live org every night.
-    --json prints the plan file's document; --sarif writes the checks' findings.
+    --json prints the plan file's document; --sarif writes the checks' findings;
+    --markdown writes the plan as a table a pull request can show as a comment.
 
     Exits 0 when every configuration was planned, 1 when some failed their
     checks, 2 on a usage error, 4 when the org refused the credentials or could
@@ -63,6 +75,7 @@ def plan(
     \b
     Examples:
       genesys-compliance plan genesys/configs --out reports/plan.json
+      genesys-compliance plan --org live --markdown reports/plan.md
       # nightly, read-only, on the live org (a client with read scopes is enough):
       GENESYSCLOUD_OAUTHCLIENT_ID=... GENESYSCLOUD_OAUTHCLIENT_SECRET=... \\
       GENESYSCLOUD_REGION=mypurecloud.ie genesys-compliance plan --org live
@@ -79,9 +92,12 @@ def plan(
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(made.to_json(), encoding="utf-8")
+        if markdown_out is not None:
+            markdown_out.parent.mkdir(parents=True, exist_ok=True)
+            markdown_out.write_text(plan_markdown(json.loads(made.to_json())), encoding="utf-8")
     except OSError as error:
         raise click.UsageError(
-            f"cannot write the plan to {out}: {error.strerror or error}"
+            f"cannot write the plan to {error.filename or out}: {error.strerror or error}"
         ) from None
     save_sarif(sarif, checked.findings, project)
     click.echo(made.to_json().rstrip("\n") if as_json else render_plan(made).rstrip("\n"))

@@ -1,8 +1,8 @@
 """``metadata.name``s from the names people typed: valid, unique per kind, and stable.
 
 A name is folded to ASCII (accents dropped, ``ß`` to ``ss``, ``ø`` to ``o``), lowercased,
-every run of other characters turned into one dash, and cut to fit
-``[a-z0-9][a-z0-9-]{0,62}``. A name that folds to nothing (another script,
+every run of other characters turned into one dash, and cut to fit the
+kinds' name syntax (``NAME_PATTERN``, at most ``MAX_NAME`` characters). A name that folds to nothing (another script,
 emoji only) becomes the kind's folder name.
 
 Names that collide are told apart by a suffix taken from a hash of the

@@ -15,7 +15,7 @@ JSON cut to a readable width; the whole text stays within what one GitHub
 comment holds (65,536 characters), cut at a line with a note pointing at the
 plan file when it would not.
 
-``python -m genesys_compliance.reporting.plan_markdown reports/plan.json >
+``python -m genesys_compliance.reporting.plan_comment reports/plan.json >
 plan.md`` renders a plan file from the command line.
 """
 
@@ -28,9 +28,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from genesys_compliance.apply import PLAN_FORMAT
+__all__ = ["COMMENT_LIMIT", "PLAN_FORMAT", "plan_markdown"]
 
-__all__ = ["COMMENT_LIMIT", "plan_markdown"]
+PLAN_FORMAT = "genesys-compliance/plan/v1"
+"""The plan file format this renders: ``apply.PLAN_FORMAT``, spelled out so that importing
+the renderer (or ``reporting``) does not load the apply stage and its models."""
 
 COMMENT_LIMIT = 65_536
 """Characters one GitHub issue or pull-request comment may hold."""
@@ -250,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
         print(
-            "usage: python -m genesys_compliance.reporting.plan_markdown PLAN_JSON",
+            "usage: python -m genesys_compliance.reporting.plan_comment PLAN_JSON",
             file=sys.stderr,
         )
         return 2
