@@ -32,8 +32,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         test = getattr(item, "obj", None)
         if getattr(test, "is_hypothesis_test", False):
-            # What @given and @settings attach to the test: the settings it runs with.
-            deadline = test._hypothesis_internal_use_settings.deadline
+            # What @given and @settings attach to the test: the settings it runs with
+            # (a state machine's TestCase keeps them on its class instead).
+            given = getattr(test, "_hypothesis_internal_use_settings", None)
+            deadline = (given if given is not None else item.cls.settings).deadline
             found.append([item.nodeid, None if deadline is None else deadline.total_seconds()])
     with open(os.environ["GC_DEADLINE_PROBE"], "w", encoding="utf-8") as out:
         json.dump(found, out)

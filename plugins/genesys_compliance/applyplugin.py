@@ -13,7 +13,9 @@ as for ``genesys-compliance apply``: the audit log, the webhooks, the journal's
 refusals and the figures are written once, there. This module hands over the
 plan and the run's failures, and renders the outcome: its findings (``apply/*``)
 join the run's, in the summary and SARIF; its lines and figures make the
-"genesys-compliance apply" section.
+"genesys-compliance apply" section. With ``--alluredir``, the plan and the apply
+get Allure results of their own in the same folder
+(:mod:`genesys_compliance.reporting.allure_stages`): no test runs them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import pytest
 if TYPE_CHECKING:
     from genesys_compliance.apply import Plan
     from genesys_compliance.applyrun import ApplyOutcome, ApplySettings, Settle
+    from genesys_compliance.connect import OrgConnection
+    from genesys_compliance.reporting.allure_stages import AllureApplyListener
 
 DEFAULT_PLAN = "reports/plan.json"
 DEFAULT_AUDIT = "reports/audit"
@@ -162,6 +166,11 @@ def _plan(config: pytest.Config, path: Path, shown: str) -> str | None:
     except OSError as error:
         return f"cannot write {path}: {error.strerror or error}"
     config.stash[_PLAN] = (plan, shown)
+    folder = _allure_folder(config)
+    if folder is not None:
+        from genesys_compliance.reporting.allure_stages import write_plan_results
+
+        write_plan_results(folder, plan)
     return None
 
 
@@ -188,7 +197,16 @@ def _apply(config: pytest.Config) -> str | None:
     connection, problem = org_connection(config)
     if connection is None:
         return f"apply wrote nothing: {problem}"
-    outcome = run_apply(connection, plan, _settings(config), failures=_failures(config))
+    allure = _allure_listener(config, connection)
+    outcome = run_apply(
+        connection,
+        plan,
+        _settings(config),
+        listeners=[] if allure is None else [allure],
+        failures=_failures(config),
+    )
+    if allure is not None:
+        allure.write(outcome)
     return _report(config, outcome)
 
 
@@ -201,7 +219,35 @@ def _settle(config: pytest.Config) -> str | None:
     connection, problem = org_connection(config)
     if connection is None:
         return f"--gc-{how} did nothing: {problem}"
-    return _report(config, run_settle(connection, how, _settings(config)))
+    allure = _allure_listener(config, connection)
+    outcome = run_settle(
+        connection, how, _settings(config), listeners=[] if allure is None else [allure]
+    )
+    if allure is not None:
+        allure.write(outcome)
+    return _report(config, outcome)
+
+
+def _allure_folder(config: pytest.Config) -> Path | None:
+    """allure-pytest's ``--alluredir``: the plan's and apply's results join the tests' there."""
+    given = config.getoption("allure_report_dir", None)
+    return None if not given else Path(config.invocation_params.dir, given)
+
+
+def _allure_listener(
+    config: pytest.Config, connection: OrgConnection
+) -> AllureApplyListener | None:
+    """With ``--alluredir``, the consumer of apply's events that makes its Allure results.
+
+    Made just before the run, so the exchanges already in the connection's log
+    (the plan's reads, the tests') are not counted as the run's.
+    """
+    folder = _allure_folder(config)
+    if folder is None:
+        return None
+    from genesys_compliance.reporting.allure_stages import AllureApplyListener
+
+    return AllureApplyListener(folder, exchanges=connection.exchanges)
 
 
 def _failures(config: pytest.Config) -> list[str]:

@@ -2,11 +2,12 @@
 
 Hypothesis drives sequences of four things against one simulated org (in
 process, on a virtual clock): a managed field of a configuration is edited in
-git; a colleague changes a field in the org (now, between the plan and the
-apply, or racing one of the apply's writes); a fault is scheduled for the next
-apply (429 with ``Retry-After``, 5xx, a timeout, a connection dropped before or
-after the org carried the request out); and the files are planned and applied,
-with or without ``--gc-force``.
+git; a colleague changes a managed or an unmanaged field in the org (now,
+between the plan and the apply, or racing one of the apply's writes); faults
+are scheduled for the next apply (429 with ``Retry-After``, 5xx, a timeout, a
+connection dropped before or after the org carried the request out, on one
+kind, one operation or any request; or the nth write failing for good); and
+the files are planned and applied, with or without ``--gc-force``.
 
 The model knows, for every resource, the state the org held before the run
 and what the files state, and computes what the run may leave from that alone
@@ -21,14 +22,16 @@ and what the files state, and computes what the run may leave from that alone
   resource as it was before the run (with a colleague's change, if one
   landed), except where a rollback event says why not: ``conflict`` only
   when a colleague changed the resource after this run wrote it, ``kept``
-  only for a create of a kind without delete, ``failed`` only when a fault
-  outlasted the client's retries;
+  only for a create of a kind without delete, ``failed`` (not put back, or
+  not known to have landed) only when a fault outlasted the client's retries;
 - a run whose faults were all transient (two failed sends at most in all,
   a 429 asking a wait the client takes) and that met no managed change must
   apply.
 
-After every step: the org holds exactly what the model says, no resource
-exists twice, no journal is left unresolved, and ``audit verify`` passes.
+After every step: the org holds exactly what the model says, no unmanaged
+field changed but by a colleague, no resource exists twice (a create never
+lands twice), no journal is left unresolved, and ``audit verify`` passes; after
+a clean run, a new plan finds nothing left to write.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ from genesys_compliance.client import GenesysClient, VirtualClock
 from genesys_compliance.consumers import AuditListener
 from genesys_compliance.contract import Contract
 from genesys_compliance.engine import load_run
-from genesys_compliance.simorg import Fault, SimOrg
+from genesys_compliance.simorg import SimOrg
 from tests.apply._support import SEED
 
 ORG_ID = "5f1c2b7e-9a3d-4e8f-b6c1-2d7a9e4f3b10"
@@ -373,8 +376,6 @@ _TARGETS: tuple[tuple[str | None, str | None], ...] = (
     *((op, None) for op in _WRITES if op is not None),
     ("queryAudits", None),
 )
-# Sends of one request the client allows (RetryPolicy's default): more failures are for good.
-_CLIENT_ATTEMPTS = 4
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NOT_WRITES = frozenset({"queryAudits", "postOAuthToken"})  # POSTs that change nothing
 
@@ -480,10 +481,8 @@ class _FaultSpec:
 
     @property
     def transient(self) -> bool:
-        """Whether the client and apply between them must ride it out."""
-        if self.times is None or self.times >= _CLIENT_ATTEMPTS - 1:
-            return False
-        return self.kind != "429" or self.retry_after <= 120
+        """Whether it ends, and a 429 of it asks a wait the client takes (120 s at most)."""
+        return self.times is not None and (self.kind != "429" or self.retry_after <= 120)
 
 
 @dataclass
@@ -514,7 +513,6 @@ class _Edit:
     timing: Timing
     at: str | None = None
     client: str = ""
-    fault: Fault | None = None
 
     def on(self, state: dict[str, Any]) -> dict[str, Any]:
         return _set(state, self.pointer, self.value)
@@ -612,7 +610,7 @@ class _Org:
 
     def race(self, edit: _Edit) -> None:
         entity, ident, pointer = self._target(_BY_NAME[edit.config], edit.pointer)
-        edit.fault = self.sim.faults.concurrent_write(
+        self.sim.faults.concurrent_write(
             operation=edit.at,
             entity_type=entity,
             entity_id=ident,
@@ -626,18 +624,17 @@ class _Org:
         return any(r["clientId"] == edit.client for r in self.sim.state.audits)
 
     def schedule(self, fault: _FaultSpec) -> None:
-        faults = self.sim.faults
-        where = {"times": fault.times, "operation": fault.target, "path": fault.path}
+        faults, times, op, path = self.sim.faults, fault.times, fault.target, fault.path
         if fault.kind == "429":
-            faults.rate_limit(retry_after=fault.retry_after, **where)
+            faults.rate_limit(retry_after=fault.retry_after, times=times, operation=op, path=path)
         elif fault.kind == "5xx":
-            faults.server_error(status=fault.status, **where)
+            faults.server_error(status=fault.status, times=times, operation=op, path=path)
         elif fault.kind == "drop":
-            faults.drop_connection(after_processing=fault.after_processing, **where)
-        else:
-            self.timeouts.append(
-                _Timeout(fault.target, fault.path, fault.times, fault.after_processing)
+            faults.drop_connection(
+                after_processing=fault.after_processing, times=times, operation=op, path=path
             )
+        else:
+            self.timeouts.append(_Timeout(op, path, times, fault.after_processing))
 
     def start(self, failing: int | None) -> None:
         """Count the run's writes from here; the ``failing``-th fails for good."""
@@ -686,7 +683,7 @@ _TRANSIENT = _faults(st.sampled_from((1, 2)), (1, 0, 30))
 _LASTING = st.one_of(
     _faults(st.none(), (1, 30)),
     st.builds(
-        lambda where, times: _FaultSpec("429", *where, times, retry_after=300),
+        lambda where, times: _FaultSpec("429", where[0], where[1], times, retry_after=300),
         st.sampled_from(_TARGETS),
         st.sampled_from((1, 2)),
     ),
@@ -807,7 +804,8 @@ class ApplyMachine(RuleBasedStateMachine):
         landed = {name: e for name, e in edits.items() if self.org.landed(e)}
         for edit in landed.values():
             self._changed_by_a_colleague(edit)
-        # Faults stack on one request: past two failed sends in all, a call may fail for good.
+        # Faults stack on one request: past two failed sends in all, a call may fail for good
+        # (the client sends each request four times at most).
         transient = (
             failing is None
             and all(f.transient for f in faults)
@@ -978,8 +976,8 @@ class ApplyMachine(RuleBasedStateMachine):
 # Hypothesis' profiles decide derandomisation and the database; the budget is this
 # machine's own (each example is up to ten plan-and-apply runs), kept under half a
 # minute on a busy two-core runner, larger at night.
-_BUDGETS = {"dev": 5, "nightly": 200}
-_EXAMPLES = 25
+_BUDGETS = {"dev": 10, "nightly": 1000}
+_EXAMPLES = 60
 
 
 def _examples() -> int:
@@ -988,7 +986,7 @@ def _examples() -> int:
 
 ApplyMachine.TestCase.settings = settings(
     max_examples=_examples(),
-    stateful_step_count=10,
+    stateful_step_count=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -213,6 +213,12 @@ def test_a_runs_real_failures_fall_into_their_categories(project: pytest.Pyteste
             "conflict",
         ),
         (
+            "failed",
+            "agent-default: 1 finding(s) fail this configuration\n"
+            "  configs/a.yaml:3  apply/rollback-conflict  changed again before rollback",
+            "conflict",
+        ),
+        (
             "broken",
             f"genesys_compliance.errors.RateLimitedError: {RateLimitedError('x')}",
             "rate-limited",
@@ -237,6 +243,7 @@ def test_a_runs_real_failures_fall_into_their_categories(project: pytest.Pyteste
     ],
     ids=[
         "conflict",
+        "rollback-conflict",
         "error-class",
         "api-error-text",
         "429-in-a-rule",

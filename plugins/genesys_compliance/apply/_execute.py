@@ -578,7 +578,7 @@ class _Write:
 
     # ------------------------------------------------------------ helpers
     def _resent(self, role: str) -> bool:
-        """Whether this write may have been sent more than once, so an earlier send may have landed."""
+        """Whether this write may have gone out more than once: an earlier send may have landed."""
         return self.sends > 1 or self._client_resends(role)
 
     def _client_resends(self, role: str) -> bool:

@@ -222,9 +222,7 @@ class _Undo:
             seq = ctx.journal.intent(
                 step=self.step.index, op="delete", key=key_to_json(key), token=token
             )
-            ctx.emit(
-                Writing(run=ctx.run, subject=self._subject(key), action="delete", token=token)
-            )
+            ctx.emit(Writing(run=ctx.run, subject=self._subject(key), action="delete", token=token))
             try:
                 correlation = self.resources.delete(key, token=token if guarded else None)
             except NotFoundError:

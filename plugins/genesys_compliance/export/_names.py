@@ -2,8 +2,9 @@
 
 A name is folded to ASCII (accents dropped, ``ß`` to ``ss``, ``ø`` to ``o``), lowercased,
 every run of other characters turned into one dash, and cut to fit the
-kinds' name syntax (``NAME_PATTERN``, at most ``MAX_NAME`` characters). A name that folds to nothing (another script,
-emoji only) becomes the kind's folder name.
+kinds' name syntax (``NAME_PATTERN``, at most ``MAX_NAME`` characters). A name
+that folds to nothing (another script, emoji only) becomes the kind's folder
+name.
 
 Names that collide are told apart by a suffix taken from a hash of the
 resource's key, never from its position: the one whose key sorts first keeps

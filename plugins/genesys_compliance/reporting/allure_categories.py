@@ -49,9 +49,10 @@ class Category:
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "conflict",
-        "apply/conflict: the resource changed in the org since the plan, in a managed field",
+        "apply/conflict, apply/rollback-conflict: the resource changed in the org since the "
+        "plan (or since this run wrote it), in a managed field",
         ("failed", "broken"),
-        r".*\bapply/conflict\b.*",
+        r".*\bapply/(?:rollback-)?conflict\b.*",
     ),
     Category(
         "rate-limited",

@@ -279,6 +279,11 @@ class AllureApplyListener:
     before restoring it without a ``Writing`` between may have that read
     counted with the failed write before it: the log says when, not why.
 
+    ``on_event`` does no I/O, so it cannot fail on a full disk: a listener that
+    raises stops the run and rolls it back, and a report must never do that to
+    an apply (the audit log is what must). It keeps the run's exchanges until
+    :meth:`write`, which writes every file after the run has settled.
+
     Args:
         folder: The ``--alluredir`` folder.
         exchanges: The connection's exchange log; exchanges already in it (the
@@ -429,7 +434,8 @@ def _action_result(
     status, story, details, tags = _verdict(event, findings, action.mode)
     attachments: list[Attachment] = []
     if record is not None:
-        line = lines.get(record.get("seq", -1)) if isinstance(record.get("seq"), int) else None
+        seq = record.get("seq")
+        line = lines.get(seq) if isinstance(seq, int) else None
         text = line if line is not None else _canonical(record)
         attachments.append(writer.attach(AUDIT_RECORD, text, AttachmentType.JSON))
     own = _own_findings(event, findings)
