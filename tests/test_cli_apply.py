@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import shutil
 import socket
 import subprocess
@@ -35,6 +34,7 @@ from tests.api_support import (
     READONLY_SECRET,
 )
 from tests.apply._support import WRITES
+from tests.served import start_served_org
 
 REPO = Path(__file__).resolve().parents[1]
 # Generous for a busy 2-core machine; every wait returns as soon as its condition holds.
@@ -112,27 +112,10 @@ def as_json(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 @contextlib.contextmanager
 def served(root: Path) -> Iterator[str]:
     """``genesys-compliance serve-org`` on a free port with its control interface; its URL."""
-    command = [
-        sys.executable, "-m", "genesys_compliance.cli", "serve-org",
-        "--port", "0", "--control", "--rate-limit", _FAST,
-    ]  # fmt: skip
-    with subprocess.Popen(
-        command,
-        cwd=root,
-        env=_child_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as server:
+    args = ("--control", "--rate-limit", _FAST)
+    with start_served_org(root, args, _child_env()) as (server, url):
         try:
-            assert server.stdout is not None
-            ready, _, _ = select.select([server.stdout], [], [], _WAIT_SECONDS)
-            assert ready, "serve-org did not announce itself"
-            line = server.stdout.readline()
-            if " listening on http://127.0.0.1:" not in line:
-                server.kill()
-                raise AssertionError(f"serve-org did not start: {line}{server.communicate()[1]}")
-            yield line.rsplit(" ", 1)[-1].strip()
+            yield url
         finally:
             server.terminate()
             _, stderr = server.communicate(timeout=60)

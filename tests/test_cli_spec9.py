@@ -29,10 +29,10 @@ from jsonschema.validators import validator_for
 
 from genesys_compliance.cli import main
 from tests.api_support import CI_CLIENT, CI_SECRET
+from tests.served import start_served_org
 
 REPO = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
-_WAIT_SECONDS = 60
 BROKEN_LAYOUT = """\
 apiVersion: genesys-compliance/v1
 kind: DesktopLayout
@@ -126,23 +126,9 @@ def test_the_console_script_is_the_same_command(tmp_path: Path) -> None:
 @contextlib.contextmanager
 def serve_org(root: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``serve-org --port 0 ARGS``: the process and the URL its first line names."""
-    with subprocess.Popen(
-        [sys.executable, "-m", "genesys_compliance.cli", "serve-org", "--port", "0", *args],
-        cwd=root,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as server:
+    with start_served_org(root, args, _env()) as (server, url):
         try:
-            assert server.stdout is not None
-            ready, _, _ = select.select([server.stdout], [], [], _WAIT_SECONDS)
-            assert ready, "serve-org did not announce itself"
-            line = server.stdout.readline()
-            if " listening on http://127.0.0.1:" not in line:
-                server.kill()
-                raise AssertionError(f"serve-org did not start: {line}{server.communicate()[1]}")
-            yield server, line.rsplit(" ", 1)[-1].strip()
+            yield server, url
         finally:
             if server.poll() is None:
                 server.kill()

@@ -262,10 +262,12 @@ class Ledger:
         from genesys_compliance.reporting import summary_lines
 
         files = sum(1 for kind, _ in self.subjects if kind == "file")
+        org = sum(1 for kind, _ in self.subjects if kind == "org")  # the org as a whole
         terminalreporter.section("genesys-compliance findings")
         terminalreporter.write_line(
             f"{self.checked} configuration check(s): {files} file(s), "
-            f"{len(self.subjects) - files} configuration(s)"
+            f"{len(self.subjects) - files - org} configuration(s)"
+            + (", the org's unmanaged resources" if org else "")
         )
         lines = summary_lines(self.findings(), strict=self.strict, not_checked=self.not_checked)
         for line in lines:

@@ -66,6 +66,10 @@ def test_gc_drift_reports_each_difference_in_sarif_junit_and_allure(project):
         "allure",
     )
     result.assert_outcomes(failed=12, passed=1)  # the seed differs from every example
+    # The unmanaged test speaks for the org, not for a configuration of its own.
+    result.stdout.fnmatch_lines(
+        ["13 configuration check(s): 0 file(s), 12 configuration(s), the org's unmanaged resources"]
+    )
     found = results(project)
     description = line_of(ESCALATION_FILE, "description:")
     assert [

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -24,11 +23,11 @@ from genesys_compliance.simorg import SimOrgControl
 from tests.api_support import CI_CLIENT, CI_SECRET
 from tests.apply._support import WRITES
 from tests.pipelines._runner import EXAMPLES, REPO, WORKFLOWS
+from tests.served import start_served_org
 
 CONFIGS = "genesys/configs"
 FAST = "100000"  # requests a minute, far above what the tests send: no client-side waiting
 COLLEAGUE, COLLEAGUE_SECRET = "colleague-admin-ui", "colleague-secret-5c2e8a17d9"
-_WAIT_SECONDS = 60
 
 
 def make_project(root: Path) -> Path:
@@ -66,28 +65,10 @@ def served(root: Path, *clients: str) -> Iterator[str]:
 
     ``clients`` are extra ``ID:SECRET`` OAuth clients with every scope (a colleague).
     """
-    command = [
-        sys.executable, "-m", "genesys_compliance.cli", "serve-org",
-        "--port", "0", "--control", "--rate-limit", FAST,
-        *(f"--client={pair}" for pair in clients),
-    ]  # fmt: skip
-    with subprocess.Popen(
-        command,
-        cwd=root,
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as server:
+    args = ("--control", "--rate-limit", FAST, *(f"--client={pair}" for pair in clients))
+    with start_served_org(root, args, child_env()) as (server, url):
         try:
-            assert server.stdout is not None
-            ready, _, _ = select.select([server.stdout], [], [], _WAIT_SECONDS)
-            assert ready, "serve-org did not announce itself"
-            line = server.stdout.readline()
-            if " listening on http://127.0.0.1:" not in line:
-                server.kill()
-                raise AssertionError(f"serve-org did not start: {line}{server.communicate()[1]}")
-            yield line.rsplit(" ", 1)[-1].strip()
+            yield url
         finally:
             server.terminate()
             _, stderr = server.communicate(timeout=60)
