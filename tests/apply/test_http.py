@@ -38,6 +38,9 @@ CLIENT, SECRET = "gc-http-apply", "http-apply-secret-5c1e9b7a"
 BILLING = "6c2d9e4f-1a3b-4c5d-8e7f-0a1b2c3d4e5f"
 # Plenty for a busy machine; the test returns as soon as the child is where it should be.
 _WAIT_SECONDS = 60
+# After the kill, a sent request reaches the local org within milliseconds; this long a
+# silence means the child died between journaling an intent and sending it.
+_QUIET_SECONDS = 10.0
 
 CHILD = """
 import sys
@@ -137,13 +140,19 @@ def _let_writes_in_flight_land(org: Any, intents: int) -> None:
 
     A write the child sent just before it died still lands after the org's latency,
     as on a real org; settling before it lands would race it. An intent whose write
-    was never sent is waited for only until the bound, then the test goes on.
+    was never sent is waited for until the org has taken no request for
+    ``_QUIET_SECONDS`` (or the bound), then the test goes on.
     """
     deadline = time.monotonic() + _WAIT_SECONDS
+    seen, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         handled = [r.operation_id or "" for r in org.requests.entries()]
         if sum(op.startswith(("create", "update", "patch", "delete")) for op in handled) >= intents:
             return
+        if len(handled) != seen:  # the org is still taking requests the child sent
+            seen, quiet_since = len(handled), time.monotonic()
+        elif time.monotonic() - quiet_since > _QUIET_SECONDS:
+            return  # nothing arrived for long after the kill: the last intent was never sent
         time.sleep(0.05)
 
 

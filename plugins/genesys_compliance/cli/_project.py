@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -23,7 +23,7 @@ from genesys_compliance.config import (
     SUFFIXES,
     ParseLimits,
     SourceFile,
-    load_files,
+    discover,
     read_file,
     relative_path,
 )
@@ -35,10 +35,13 @@ from genesys_compliance.kinds import builtin_registry
 from genesys_compliance.orgrules import contract_findings
 from genesys_compliance.reporting import write_sarif
 from genesys_compliance.rules import (
+    Baseline,
+    Comparison,
     Finding,
     Policy,
     Registry,
     RuleContext,
+    Scope,
     config_directories,
     find_pyproject,
     load_policy,
@@ -51,7 +54,6 @@ __all__ = [
     "ORG_UNUSABLE",
     "Checked",
     "Project",
-    "all_findings",
     "check_paths",
     "finding_json",
     "open_org",
@@ -62,6 +64,7 @@ __all__ = [
     "read_paths",
     "save_sarif",
     "shown",
+    "staged_findings",
 ]
 
 FAILED = 1
@@ -119,6 +122,22 @@ class Project:
             )
         return configured
 
+    def id_folders(self) -> list[Path]:
+        """The folders configuration ids are relative to in the pytest run; none if unreadable.
+
+        ``config-dirs``, else ``gc_config_dirs``, else ROOT/fixtures/configs, as
+        :meth:`default_paths` finds them but never an error: a path named inside one
+        gets the id pytest gives it (``layouts/a.yaml::a``, not ``a.yaml::a``), so a
+        finding's fingerprint, and a baseline, do not depend on what was named.
+        """
+        try:
+            configured = config_directories(
+                self.policy, self.settings.parent
+            ) or pytest_ini_config_dirs(self.settings)
+        except PolicyError:
+            return []  # default_paths says why, when the folders are what is checked
+        return configured or [self.root / "fixtures" / "configs"]
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -126,13 +145,48 @@ class Checked:
 
     Attributes:
         run: The engine's run over the files.
-        findings: Its findings and the contract check's, sorted.
+        staged: Its findings and the contract check's, sorted, each with the stage
+            that reports it in the pytest run (:func:`staged_findings`): a baseline
+            matches a finding on its stage, so one file serves both.
         strict: Whether warnings fail.
+        folders: The folders read, under which a baseline entry's deleted file is fixed.
     """
 
     run: Run
-    findings: list[Finding]
+    staged: list[tuple[str, Finding]]
     strict: bool
+    folders: tuple[Path, ...] = ()
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, sorted: what the reports show."""
+        return [finding for _, finding in self.staged]
+
+    def scopes(self) -> set[Scope]:
+        """What this check judged, as a baseline counts it (``(stage, file)`` pairs).
+
+        Every file read at ``validate``, and the file of every configuration at
+        ``contract``: the pytest run has one contract test per configuration, and
+        none for a file without one, so both claim the same scopes.
+        """
+        return {("validate", source.relpath) for source in self.run.files} | {
+            ("contract", entry.file) for entry in self.run.entries
+        }
+
+    def judged(self, baseline: Baseline) -> Checked:
+        """The same findings judged against ``baseline``, stage by stage: known ones marked.
+
+        For the verdict and the reports only: :meth:`gate` of the unjudged findings
+        is what plan and apply read, since a known error still keeps its
+        configuration out of the org.
+        """
+        staged = list(self.staged)
+        for stage in dict.fromkeys(stage for stage, _ in staged):
+            at = [i for i, (of, _) in enumerate(staged) if of == stage]
+            judged = baseline.judge([staged[i][1] for i in at], stage)
+            for i, finding in zip(at, judged, strict=True):
+                staged[i] = (stage, finding)
+        return replace(self, staged=staged)
 
     @property
     def failed(self) -> bool:
@@ -155,9 +209,12 @@ class Checked:
 def check_paths(project: Project, paths: tuple[Path, ...], *, strict: bool) -> Checked:
     """Read ``paths`` (or the project's folders) and judge them: the start of every org command."""
     policy = project.policy
-    files = read_paths(list(paths) or project.default_paths(), project.root, policy.parse_limits)
+    named = list(paths) or project.default_paths()
+    folders = project.id_folders() if paths else named
+    files = read_paths(named, project.root, policy.parse_limits, folders)
     run = Run(files=files, registry=project.registry, context=RuleContext(policy=policy))
-    return Checked(run, all_findings(run, policy), strict)
+    read = tuple(path for path in named if os.path.isdir(path))
+    return Checked(run, staged_findings(run, policy), strict, read)
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
@@ -177,44 +234,67 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def save_sarif(path: Path | None, findings: list[Finding], project: Project) -> None:
-    """Write ``--sarif`` when asked; a path that cannot be written is a usage error (exit 2)."""
+def save_sarif(
+    path: Path | None,
+    findings: list[Finding],
+    project: Project,
+    *,
+    baseline: tuple[str, Comparison] | None = None,
+) -> None:
+    """Write ``--sarif`` when asked; a path that cannot be written is a usage error (exit 2).
+
+    ``baseline`` is the baseline file as named and the run's comparison with it,
+    for each result's ``baselineState`` and the run's properties, as the pytest run
+    writes them.
+    """
     if path is None:
         return
     try:
-        write_sarif(path, findings, project.registry, project.root)
+        write_sarif(path, findings, project.registry, project.root, baseline=baseline)
     except OSError as error:
         raise click.UsageError(f"cannot write SARIF to {path}: {error.strerror or error}") from None
 
 
-def all_findings(run: Run, policy: Policy) -> list[Finding]:
+def staged_findings(run: Run, policy: Policy) -> list[tuple[str, Finding]]:
     """The engine's findings plus the contract check's, as the pytest suites report them.
 
     The contract is a local document, so the command line runs the same check as
-    ``suites/org/test_contract.py``; both count the same findings.
+    ``suites/org/test_contract.py``; both count the same findings. Each carries the
+    stage its pytest test reports it under (``validate``, and ``contract`` for the
+    contract check's), sorted by finding, the engine's first among equals.
     """
     try:
         contract = Contract.load(policy.endpoints)
     except PolicyError as error:
         raise click.UsageError(str(error)) from None
-    findings = run.all_findings()
+    staged = [("validate", finding) for finding in run.all_findings()]
     for entry in run.entries:
-        findings += contract_findings(entry, contract, run.registry, covered=run.check(entry))
-    findings.sort(key=Finding.sort_key)
-    return findings
+        found = contract_findings(entry, contract, run.registry, covered=run.check(entry))
+        staged += [("contract", finding) for finding in found]
+    staged.sort(key=lambda item: item[1].sort_key())
+    return staged
 
 
-def read_paths(paths: list[Path], root: Path, limits: ParseLimits) -> list[SourceFile]:
+def read_paths(
+    paths: list[Path], root: Path, limits: ParseLimits, folders: Sequence[Path] = ()
+) -> list[SourceFile]:
     """Read every file named and every configuration file under every folder named.
 
     Each path given must yield something: a folder without configuration files
     or a file of another type is a usage error, not a clean run. A file reached
-    twice is read once.
+    twice is read once. A path inside one of ``folders`` (the project's, see
+    :meth:`Project.id_folders`) is labelled relative to it, as the pytest run
+    labels it; any other relative to the folder named, or to the root for a file.
     """
     files: dict[str, SourceFile] = {}
     for path in paths:
+        within = _within(path, folders)
         if os.path.isdir(path):
-            found = load_files([path], root, limits)
+            prefix = "" if within in (None, ".") else f"{within}/"
+            found = [
+                read_file(each, relpath, prefix + label, limits)
+                for each, relpath, label in discover([path], root)
+            ]
             if not found:
                 raise click.UsageError(
                     f"no configuration files ({', '.join(SUFFIXES)}) under {shown(path)}"
@@ -231,8 +311,21 @@ def read_paths(paths: list[Path], root: Path, limits: ParseLimits) -> list[Sourc
         else:
             relpath = relative_path(path, root)
             if relpath not in files:
-                files[relpath] = read_file(path, relpath, relpath, limits)
+                files[relpath] = read_file(path, relpath, within or relpath, limits)
     return list(files.values())
+
+
+def _within(path: Path, folders: Sequence[Path]) -> str | None:
+    """``path`` relative to the first of ``folders`` holding it (``.`` for one of them).
+
+    The first, as the pytest run labels a file reached through two folders by the
+    first; ``None`` when none holds it.
+    """
+    for folder in folders:
+        inside = relative_path(path, folder)
+        if not os.path.isabs(inside):  # relative_path falls back to an absolute path
+            return inside
+    return None
 
 
 def shown(path: Path) -> str:
