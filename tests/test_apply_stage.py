@@ -25,14 +25,19 @@ spec:
 """
 
 
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def example_project(pytester: pytest.Pytester) -> pytest.Pytester:
     """The configuration suites over the example configurations, beside the simulated org."""
     make_project(pytester, {})
     shutil.rmtree(pytester.path / "configs")
     shutil.copytree(CONFIGS, pytester.path / "configs")
     shutil.copytree(REPO / "fixtures" / "org", pytester.path / "fixtures" / "org")
     return pytester
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """The configuration suites over the example configurations, beside the simulated org."""
+    return example_project(pytester)
 
 
 def run(project: pytest.Pytester, *args: str) -> pytest.RunResult:

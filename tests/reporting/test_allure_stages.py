@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,8 +43,9 @@ from tests.apply._support import CONFIGS, REPO, Crash, CrashOn, connection, load
 from tests.apply.test_apply import ESCALATION, conflict_on_escalation_priority
 from tests.reporting.conftest import ALLURE_CLI, labels
 from tests.reporting.test_allure_report import _attachments, allure_launcher, report_data, tree
+from tests.test_apply_stage import example_project
 from tests.test_no_secrets_in_apply import Needle, leaks, spellings
-from tests.test_plugin import QUIET, make_project
+from tests.test_plugin import QUIET
 
 GENESIS = "0" * 64
 BAD_LAYOUT = """\
@@ -88,11 +88,7 @@ _SYMBOLS = {"create": "+", "update": "~", "no-op": "=", "blocked": "!"}
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     """The configuration suites over the example configurations, beside the simulated org."""
-    make_project(pytester, {})
-    shutil.rmtree(pytester.path / "configs")
-    shutil.copytree(CONFIGS, pytester.path / "configs")
-    shutil.copytree(REPO / "fixtures" / "org", pytester.path / "fixtures" / "org")
-    return pytester
+    return example_project(pytester)
 
 
 def run(project: pytest.Pytester, *args: str) -> pytest.RunResult:
